@@ -1,0 +1,366 @@
+"""A fused, compiled backend for the 2D toy: the solver core's methods and step rules, one start at a time.
+
+The toy is 10^4 independent starts x 1300 iterations of a five-component mixture score: tiny work spread
+over many small array operations, where per-operation overhead dominates. Here every start keeps its state
+in registers for the whole run (numba, parallel over starts). The GNC flow with a fixed step, the hot path
+of the basin and rate maps, runs on blocks of starts so the compiler vectorises it, with an exp written for
+that purpose. `tests/test_toy_fast.py` checks every method and step rule against `explorer.solvers`.
+
+Codes used inside the kernels (plain integers, since compiled code cannot take the solver's objects):
+methods 0 GNC flow, 1 gradient-like (skip), 2 adaptive smoothing, 3 gradient descent on f;
+step rules 0 fixed, 1 Armijo, 2 Barzilai-Borwein then Armijo.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numba
+from numba import njit, prange
+
+from .steps import Armijo, BarzilaiBorwein, Fixed
+from .solvers import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
+from .toy import MEANS, VARIANCES, ToyProblem
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_BLOCK = 64  # starts per vectorised block
+_FLOOR = -745.0  # exp underflows to 0 below this
+
+
+@njit(inline="always", fastmath=True, cache=True)
+def _exp_neg(x):
+    """exp(x) for x <= 0 to about 3e-14 relative: Cody-Waite reduction, Taylor to degree 11, 2^n by bits.
+
+    Written without calls or table look-ups so that loops over starts vectorise.
+    """
+    x = max(x, _FLOOR)
+    nf = math.floor(x * _LOG2E + 0.5)
+    r = (x - nf * _LN2_HI) - nf * _LN2_LO
+    p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
+        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
+            1.0 / 3628800 + r * (1.0 / 39916800)))))))))))
+    m = np.int64(-nf)
+    s = 0.5 if (m & 1) else 1.0
+    s *= 0.25 if (m & 2) else 1.0
+    s *= 0.0625 if (m & 4) else 1.0
+    s *= 0.00390625 if (m & 8) else 1.0
+    s *= 1.52587890625e-05 if (m & 16) else 1.0
+    s *= 2.3283064365386963e-10 if (m & 32) else 1.0
+    s *= 5.421010862427522e-20 if (m & 64) else 1.0
+    s *= 2.938735877055719e-39 if (m & 128) else 1.0
+    s *= 8.636168555094445e-78 if (m & 256) else 1.0
+    s *= 7.458340731200207e-155 if (m & 512) else 1.0
+    return (p * s) * (2.2250738585072014e-308 if (m & 1024) else 1.0)
+
+
+@njit(cache=True)
+def _tables(ts, variances, sigma):
+    """Per-t constants of every component: 1 / c_k(t) and log(1/K) - log(2 pi c_k(t)), c_k = s_k + v(t)."""
+    n, k_count = ts.shape[0], variances.shape[0]
+    inv_c = np.empty((n, k_count))
+    log_norm = np.empty((n, k_count))
+    two_ln = 2.0 * math.log(sigma)
+    for k in range(n):
+        v = (sigma ** (2.0 * ts[k]) - 1.0) / two_ln
+        for j in range(k_count):
+            c = variances[j] + v
+            inv_c[k, j] = 1.0 / c
+            log_norm[k, j] = -math.log(k_count) - math.log(2.0 * math.pi * c)
+    return inv_c, log_norm
+
+
+@njit(inline="always", fastmath=True, cache=True)
+def _grad(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, want_value):
+    """F(x, t) (if want_value) and grad_x F(x, t) at one point; `row` indexes the t tables."""
+    k_count = means.shape[0]
+    lmax = -1e300
+    for j in range(k_count):
+        d1 = means[j, 0] - x1
+        d2 = means[j, 1] - x2
+        lmax = max(lmax, log_norm[row, j] - 0.5 * inv_c[row, j] * (d1 * d1 + d2 * d2))
+    z = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    for j in range(k_count):
+        d1 = means[j, 0] - x1
+        d2 = means[j, 1] - x2
+        e = _exp_neg(log_norm[row, j] - 0.5 * inv_c[row, j] * (d1 * d1 + d2 * d2) - lmax)
+        z += e
+        w = e * inv_c[row, j]
+        s1 += w * d1
+        s2 += w * d2
+    r1 = a[0, 0] * x1 + a[0, 1] * x2 - y[0]
+    r2 = a[1, 0] * x1 + a[1, 1] * x2 - y[1]
+    g1 = dw * (a[0, 0] * r1 + a[1, 0] * r2) - pw * s1 / z
+    g2 = dw * (a[0, 1] * r1 + a[1, 1] * r2) - pw * s2 / z
+    value = 0.0
+    if want_value:
+        value = 0.5 * dw * (r1 * r1 + r2 * r2) - pw * (lmax + math.log(z))
+    return value, g1, g2
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, step, x_star, radius, stride):
+    """GNC flow with a fixed step on blocks of starts; also flags, every `stride` iterations, |x - x*| < radius."""
+    b_count, n = x0.shape[0], ts.shape[0]
+    k_count = means.shape[0]
+    out = np.empty_like(x0)
+    n_rec = (n + stride - 1) // stride
+    hits = np.zeros((b_count, n_rec), dtype=np.uint8)
+    n_blocks = (b_count + _BLOCK - 1) // _BLOCK
+    r2 = radius * radius
+    for blk in prange(n_blocks):
+        lo = blk * _BLOCK
+        hi = min(b_count, lo + _BLOCK)
+        m = hi - lo
+        x1 = np.zeros(_BLOCK)
+        x2 = np.zeros(_BLOCK)
+        x1[:m] = x0[lo:hi, 0]
+        x2[:m] = x0[lo:hi, 1]
+        logits = np.empty((k_count, _BLOCK))
+        lmax = np.empty(_BLOCK)
+        z = np.empty(_BLOCK)
+        s1 = np.empty(_BLOCK)
+        s2 = np.empty(_BLOCK)
+        for k in range(n):
+            bt = step * ts[k]
+            for i in range(_BLOCK):
+                lmax[i] = -1e300
+                z[i] = 0.0
+                s1[i] = 0.0
+                s2[i] = 0.0
+            for j in range(k_count):
+                m1, m2 = means[j, 0], means[j, 1]
+                half, off = 0.5 * inv_c[k, j], log_norm[k, j]
+                for i in range(_BLOCK):
+                    d1 = m1 - x1[i]
+                    d2 = m2 - x2[i]
+                    lj = off - half * (d1 * d1 + d2 * d2)
+                    logits[j, i] = lj
+                    lmax[i] = max(lmax[i], lj)
+            for j in range(k_count):
+                m1, m2, ic = means[j, 0], means[j, 1], inv_c[k, j]
+                for i in range(_BLOCK):
+                    e = _exp_neg(logits[j, i] - lmax[i])
+                    z[i] += e
+                    w = e * ic
+                    s1[i] += w * (m1 - x1[i])
+                    s2[i] += w * (m2 - x2[i])
+            for i in range(_BLOCK):
+                q1 = a[0, 0] * x1[i] + a[0, 1] * x2[i] - y[0]
+                q2 = a[1, 0] * x1[i] + a[1, 1] * x2[i] - y[1]
+                g1 = dw * (a[0, 0] * q1 + a[1, 0] * q2) - pw * s1[i] / z[i]
+                g2 = dw * (a[0, 1] * q1 + a[1, 1] * q2) - pw * s2[i] / z[i]
+                x1[i] -= bt * g1
+                x2[i] -= bt * g2
+            if (k + 1) % stride == 0:
+                col = (k + 1) // stride - 1
+                for i in range(m):
+                    e1 = x1[i] - x_star[0]
+                    e2 = x2[i] - x_star[1]
+                    hits[lo + i, col] = 1 if e1 * e1 + e2 * e2 < r2 else 0
+        out[lo:hi, 0] = x1[:m]
+        out[lo:hi, 1] = x2[:m]
+    return out, hits
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_max,
+             c_angle, x_star, radius, stride, rec_x, rec):
+    """Every method and step rule, one start at a time (see the module docstring for the codes).
+
+    When rec_x has shape (B, N + 1, 2), the path is recorded there and rec (6, B, N) receives t, step, f,
+    |grad f|, the descent cosine and whether a step was taken, per iteration.
+    """
+    b_count, n = x0.shape[0], ts.shape[0]
+    record = rec_x.shape[1] > 0
+    last = n  # the extra table row n holds t_min
+    out = np.empty_like(x0)
+    n_rec = (n + stride - 1) // stride
+    hits = np.zeros((b_count, n_rec), dtype=np.uint8)
+    diverged = np.zeros(b_count, dtype=np.bool_)
+    skipped = np.zeros(b_count, dtype=np.int64)
+    r2 = radius * radius
+    for i in prange(b_count):
+        x1, x2 = x0[i, 0], x0[i, 1]
+        level = 0
+        has_prev = False
+        px1 = px2 = pg1 = pg2 = 0.0
+        if record:
+            rec_x[i, 0, 0] = x1
+            rec_x[i, 0, 1] = x2
+        for k in range(n):
+            fx, gf1, gf2 = _grad(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, True)
+            if method == 3:
+                t = ts[n - 1]
+                d1, d2 = -gf1, -gf2
+            else:
+                if method != 2:
+                    level = k
+                _, g1, g2 = _grad(x1, x2, level, inv_c, log_norm, means, a, y, dw, pw, False)
+                t = ts[level]
+                d1, d2 = -t * g1, -t * g2
+                if method == 2:
+                    while level < n - 1:
+                        nd = math.sqrt(d1 * d1 + d2 * d2) * math.sqrt(gf1 * gf1 + gf2 * gf2)
+                        cos = (d1 * gf1 + d2 * gf2) / nd if nd > 0 else 0.0
+                        if cos <= -c_angle:
+                            break
+                        level += 1
+                        t = ts[level]
+                        _, g1, g2 = _grad(x1, x2, level, inv_c, log_norm, means, a, y, dw, pw, False)
+                        d1, d2 = -t * g1, -t * g2
+            slope = gf1 * d1 + gf2 * d2
+            must_descend = method == 1 or method == 2 or rule != 0
+            b = b0
+            if rule == 2 and has_prev:
+                s1, s2 = x1 - px1, x2 - px2
+                y1, y2 = -d1 - pg1, -d2 - pg2
+                ss = s1 * s1 + s2 * s2
+                sy = s1 * y1 + s2 * y2
+                if sy > 0 and ss > 0:
+                    guess = scale * ss / sy
+                    if math.isfinite(guess):
+                        b = min(guess, b_max)
+            take = (not must_descend) or slope < 0
+            if take and rule != 0:
+                take = False
+                for _ in range(max_tries):
+                    f_try, _, _ = _grad(x1 + b * d1, x2 + b * d2, last, inv_c, log_norm, means, a, y, dw, pw, True)
+                    if f_try <= fx + c * b * slope:
+                        take = True
+                        break
+                    b *= r
+            has_prev = True
+            px1, px2, pg1, pg2 = x1, x2, -d1, -d2
+            if take:
+                n1, n2 = x1 + b * d1, x2 + b * d2
+                if not (math.isfinite(n1) and math.isfinite(n2)):
+                    diverged[i] = True
+                    if record:
+                        for kk in range(k, n):
+                            rec_x[i, kk + 1, 0] = x1
+                            rec_x[i, kk + 1, 1] = x2
+                            for q in range(6):
+                                rec[q, i, kk] = math.nan
+                    break
+                x1, x2 = n1, n2
+            else:
+                skipped[i] += 1
+            if record:
+                nd = math.sqrt(d1 * d1 + d2 * d2) * math.sqrt(gf1 * gf1 + gf2 * gf2)
+                rec_x[i, k + 1, 0] = x1
+                rec_x[i, k + 1, 1] = x2
+                rec[0, i, k] = t
+                rec[1, i, k] = b if take else 0.0
+                rec[2, i, k] = fx
+                rec[3, i, k] = math.sqrt(gf1 * gf1 + gf2 * gf2)
+                rec[4, i, k] = slope / nd if nd > 0 else 0.0
+                rec[5, i, k] = 1.0 if take else 0.0
+            if (k + 1) % stride == 0:
+                e1 = x1 - x_star[0]
+                e2 = x2 - x_star[1]
+                hits[i, (k + 1) // stride - 1] = 1 if e1 * e1 + e2 * e2 < r2 else 0
+        out[i, 0] = x1
+        out[i, 1] = x2
+    return out, hits, diverged, skipped
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _grad_f(x, inv_c, log_norm, means, a, y, dw, pw):
+    """f(x) and |grad f(x)| at many points (row 0 of the tables holds t_min)."""
+    b_count = x.shape[0]
+    f = np.empty(b_count)
+    g = np.empty(b_count)
+    for i in prange(b_count):
+        v, g1, g2 = _grad(x[i, 0], x[i, 1], 0, inv_c, log_norm, means, a, y, dw, pw, True)
+        f[i] = v
+        g[i] = math.sqrt(g1 * g1 + g2 * g2)
+    return f, g
+
+
+_METHOD_CODES = {GNCFlow: 0, GradientLike: 1, AdaptiveSmoothing: 2, GradientDescent: 3}
+_RULE_CODES = {Fixed: 0, Armijo: 1, BarzilaiBorwein: 2}
+
+
+@dataclass
+class FastResult:
+    """Outcome of a fused toy run for B starts."""
+
+    final: np.ndarray  # (B, 2) last iterates
+    hits: np.ndarray  # (B, ceil(N / stride)) uint8: within `radius` of x* after every stride iterations
+    grad_norm: np.ndarray  # (B,) |grad f| at the last iterate
+    f: np.ndarray  # (B,) f at the last iterate
+    diverged: np.ndarray  # (B,) bool: a NaN or Inf appeared (the start stopped before it)
+    skipped: np.ndarray  # (B,) number of iterations without a step (only tracked off the GNC fast path)
+    stride: int
+    path: np.ndarray | None = None  # (B, N + 1, 2) every iterate, when recorded
+    records: dict[str, np.ndarray] | None = None  # t, step, f, grad_norm, cos, taken: each (B, N), when recorded
+
+
+def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_rule, *, radius: float = 0.1,
+        stride: int = 1, x_star: np.ndarray | None = None, record: bool = False) -> FastResult:
+    """Run a solver-core method on the toy with the fused backend.
+
+    Parameters
+    ----------
+    problem : ToyProblem
+        Weights, t_min and the SDE base.
+    x0 : ndarray, shape (B, 2)
+        Starts.
+    schedule : ndarray, shape (N,)
+        t_1 > ... > t_N.
+    method, step_rule :
+        Objects from `explorer.solvers.METHODS` and `explorer.steps.STEP_RULES`.
+    radius, stride :
+        `hits` records |x_k - x*| < radius every `stride` iterations.
+    record : bool
+        Keep every iterate and the per-iteration diagnostics (for a few starts: memory grows as B x N).
+    """
+    try:
+        method_code = _METHOD_CODES[type(method)]
+        rule_code = _RULE_CODES[type(step_rule)]
+    except KeyError as err:
+        raise ValueError(f"the fused toy backend has no kernel for {err.args[0].__name__}") from None
+    x0 = np.ascontiguousarray(x0, dtype=np.float64)
+    ts = np.ascontiguousarray(schedule, dtype=np.float64)
+    means = MEANS.numpy()
+    variances = VARIANCES.numpy()
+    a = problem.operator.matrix.numpy()
+    y = problem.y.numpy()[0]
+    x_star = np.array([1.0, 1.0]) if x_star is None else np.asarray(x_star, dtype=np.float64)
+    with_min = np.concatenate([ts, [problem.t_min]])
+    inv_c, log_norm = _tables(with_min, variances, problem.sigma)
+    dw, pw = problem.data_weight, problem.prior_weight
+    b_count, n = x0.shape[0], ts.shape[0]
+    rec_x = np.full((b_count, n + 1 if record else 0, 2), np.nan)
+    rec = np.full((6, b_count, n if record else 0), np.nan)
+    if method_code == 0 and rule_code == 0 and not record:
+        final, hits = _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, float(step_rule.step), x_star,
+                                 radius, stride)
+        diverged = ~np.isfinite(final).all(1)
+        skipped = np.zeros(len(x0), dtype=np.int64)
+    else:
+        searches = rule_code != 0
+        final, hits, diverged, skipped = _general(
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, method_code, rule_code,
+            float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
+            float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
+            float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
+            float(getattr(method, "c_angle", 0.0)), x_star, radius, stride, rec_x, rec)
+    t_min_tables = (inv_c[-1:], log_norm[-1:])
+    f, grad_norm = _grad_f(np.nan_to_num(final), *t_min_tables, means, a, y, dw, pw)
+    records = None
+    if record:
+        names = ("t", "step", "f", "grad_norm", "cos", "taken")
+        records = {name: rec[q] for q, name in enumerate(names)}
+    return FastResult(final, hits, grad_norm, f, diverged, skipped, stride, rec_x if record else None, records)
+
+
+def set_threads(n: int) -> None:
+    """Number of threads the kernels use."""
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
