@@ -1,10 +1,31 @@
-"""Phantoms for CT: random ellipses (seeded), as specified for training and testing the prior."""
+"""Phantoms for CT: random ellipses (seeded), the Shepp-Logan phantom and a user's image file.
+
+Every phantom is a float32 image of shape (n, n) with values in [0, 1]; row 0 is the image's top.
+"""
 
 from __future__ import annotations
 
+import io
 import math
+import warnings
 
+import numpy as np
 import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from skimage.data import shepp_logan_phantom
+from skimage.transform import resize
+
+# Limits for uploaded files: a few MB is plenty for a phantom, and checking the pixel count before
+# decoding stops decompression bombs (small files that expand to gigabytes).
+MAX_FILE_BYTES = 20_000_000  # bytes of the encoded file
+MAX_PIXELS = 4096 * 4096  # width x height before decoding
+MIN_SIDE = 16  # pixels; anything smaller carries no usable structure
+FORMATS = ("PNG", "JPEG")  # what Pillow may decode
+_DAMAGED = "The image data is damaged or incomplete and cannot be read."
+
+
+class PhantomError(ValueError):
+    """An image file that cannot be used as a phantom; the message is one sentence for the user."""
 
 
 def random_ellipses(n: int, generator: torch.Generator, *, mean_count: float = 20.0,
@@ -47,3 +68,119 @@ def random_ellipses(n: int, generator: torch.Generator, *, mean_count: float = 2
 def ellipse_batch(batch: int, n: int, generator: torch.Generator) -> torch.Tensor:
     """A batch of random ellipse phantoms, shape (batch, 1, n, n), float32 in [0, 1]."""
     return torch.stack([random_ellipses(n, generator) for _ in range(batch)])[:, None]
+
+
+def _to_array(image: np.ndarray) -> np.ndarray:
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
+
+
+def _resize(image: np.ndarray, n: int) -> np.ndarray:
+    # Anti-aliasing only when shrinking; bilinear interpolation either way.
+    return resize(image, (n, n), order=1, anti_aliasing=image.shape[0] > n, preserve_range=True)
+
+
+def shepp_logan(n: int) -> torch.Tensor:
+    """The Shepp-Logan phantom (scikit-image's version), shape (n, n), float32 in [0, 1]."""
+    return torch.from_numpy(_to_array(_resize(shepp_logan_phantom(), n)))
+
+
+def _open(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
+    """Open and decode untrusted bytes as a PNG or JPEG, raising PhantomError on any problem."""
+    if len(data) == 0:
+        raise PhantomError("The file is empty.")
+    if len(data) > max_bytes:
+        raise PhantomError(f"The file has {len(data) / 1e6:.1f} MB; files up to "
+                           f"{max_bytes / 1e6:.0f} MB are accepted.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except UnidentifiedImageError:
+        raise PhantomError("This file is not a PNG or JPEG image.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhantomError(f"The image has too many pixels; at most {max_pixels:,} are accepted."
+                           ) from None
+    # A header can be broken in many ways (OSError, SyntaxError, struct and zlib errors).
+    except Exception:
+        raise PhantomError(_DAMAGED) from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise PhantomError(f"The image is {width} x {height} pixels; at most {max_pixels:,} pixels "
+                           f"are accepted.")
+    if min(width, height) < MIN_SIDE:
+        raise PhantomError(f"The image is {width} x {height} pixels; it needs at least {MIN_SIDE} "
+                           f"pixels on each side.")
+    try:
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        raise PhantomError(_DAMAGED) from None
+
+
+def _is_colour(rgb: Image.Image) -> bool:
+    bands = [np.asarray(band) for band in rgb.split()]
+    return not (np.array_equal(bands[0], bands[1]) and np.array_equal(bands[1], bands[2]))
+
+
+def _greyscale(image: Image.Image, notes: list[str]) -> np.ndarray:
+    """Values in [0, 1] of one greyscale channel, float64, with each conversion noted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        notes.append(f"The {image.mode} image was rescaled from [{low:g}, {high:g}] to [0, 1].")
+        return (values - low) / (high - low) if high > low else np.zeros_like(values)
+    if image.mode in ("1", "L"):
+        return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
+    rgba = image.convert("RGBA")
+    if _is_colour(rgba.convert("RGB")):
+        notes.append("The colour image was converted to greyscale.")
+    grey = np.asarray(rgba.convert("L"), dtype=np.float64) / 255.0
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+    if alpha.min() < 1.0:
+        # Transparent means "nothing there", so it becomes 0 (no attenuation) rather than white.
+        notes.append("Transparent areas were set to black (0).")
+        grey = grey * alpha
+    return grey
+
+
+def load_image(data: bytes, n: int, *, max_bytes: int = MAX_FILE_BYTES,
+               max_pixels: int = MAX_PIXELS) -> tuple[torch.Tensor, list[str]]:
+    """A phantom from the bytes of a PNG or JPEG file: greyscale, centre-cropped, resized to n.
+
+    Colour becomes luminance, transparent areas become 0, 16-bit images are rescaled by their
+    minimum and maximum, 8-bit images are divided by 255, and a non-square image is cropped to its
+    centre square before resizing. Each such conversion is reported in the returned notes.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's contents (untrusted).
+    n : int
+        Side of the returned image in pixels.
+    max_bytes, max_pixels : int
+        Largest accepted file size and width x height.
+
+    Returns
+    -------
+    image : torch.Tensor, shape (n, n), float32 in [0, 1]
+    notes : list of str
+        One sentence per conversion applied, for the user.
+
+    Raises
+    ------
+    PhantomError
+        Empty, too large, too small, damaged or not a PNG/JPEG; the message says which.
+    """
+    image = _open(data, max_bytes, max_pixels)
+    notes: list[str] = []
+    values = _greyscale(image, notes)
+    height, width = values.shape
+    side = min(height, width)
+    if height != width:
+        top, left = (height - side) // 2, (width - side) // 2
+        values = values[top:top + side, left:left + side]
+        notes.append(f"The {width} x {height} image was cropped to its centre {side} x {side}.")
+    if side != n:
+        values = _resize(values, n)
+        notes.append(f"The image was resized from {side} x {side} to {n} x {n} pixels.")
+    return torch.from_numpy(_to_array(values)), notes
