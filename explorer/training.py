@@ -1,0 +1,321 @@
+"""Training the CT prior by denoising score matching on freshly generated ellipse phantoms.
+
+Loss (per pixel): || s(t) score(x_t, t) + z ||^2 / n^2, x_t = m(t) x_0 + s(t) z, averaged over the
+batch; score = -grad_x E by autograd with create_graph, so every step back-propagates twice.
+Training resumes exactly: a checkpoint holds the model, its EMA, the optimiser, the step and the
+state of the generator that draws phantoms, t and z.
+
+Use: ``python -m explorer.training --size 64 --bf16 --ckpt-dir assets/training/prior64 --resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from .phantoms import ellipse_batch
+from .sde import VPSDE
+from .unet import EnergyUNet, energy_and_score
+from .weights import model_config, save_weights
+
+T_EPS = 1e-5  # smallest t seen in training (the paper's t ~ U(1e-5, 1))
+T_SMALL_MIN = 1e-3  # lower end of the log-uniform share: the solver's t_min
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run; defaults are the shipped 64 x 64 prior's."""
+
+    size: int = 64  # image side n
+    steps: int = 100_000  # total optimiser steps (a resumed run continues up to this)
+    batch: int = 32  # phantoms per step
+    lr: float = 3e-4  # Adam learning rate after warm-up
+    warmup: int = 500  # linear learning-rate warm-up steps
+    channels: tuple[int, ...] = (24, 48, 96)  # U-Net channels per level
+    ema: float = 0.999  # EMA decay of the weights
+    clip: float = 1.0  # gradient-norm clipping
+    small_t_share: float = 0.5  # share of t drawn log-uniform in [1e-3, 1] instead of U(1e-5, 1)
+    seed: int = 0  # seeds the network init and the data stream
+    bf16: bool = False  # bfloat16 autocast for the network
+    device: str = "cpu"  # torch device
+    ckpt_dir: str = "assets/training/prior64"  # where checkpoint.pt and ema.safetensors go
+    ckpt_every: float = 300.0  # seconds between checkpoints
+    log: str | None = None  # CSV loss log (default: ckpt_dir/loss.csv)
+    log_every: int = 10  # steps between CSV rows and progress lines
+    resume: bool = False  # continue from ckpt_dir/checkpoint.pt when present
+
+
+def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5) -> torch.Tensor:
+    """Training times, shape (batch,), float64: a mixture of U(1e-5, 1) and log-uniform on [1e-3, 1].
+
+    The log-uniform share puts the weight where the GNC solver spends most iterations (a geometric
+    schedule from 1 to 1e-3) and where the score is hardest to learn.
+    """
+    u = torch.rand(batch, generator=generator, dtype=torch.float64)
+    uniform = T_EPS + (1 - T_EPS) * u
+    log_uniform = torch.exp(math.log(T_SMALL_MIN) * (1 - u))
+    pick = torch.rand(batch, generator=generator, dtype=torch.float64) < small_t_share
+    return torch.where(pick, log_uniform, uniform)
+
+
+def dsm_loss(model: EnergyUNet, x0: torch.Tensor, t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Denoising score-matching loss per pixel, a scalar: mean_b ||s(t) score(x_t, t) + z||^2 / n^2.
+
+    Parameters
+    ----------
+    model : EnergyUNet
+        Energy network; its score is -grad_x E.
+    x0 : torch.Tensor
+        Clean images, shape (B, 1, n, n).
+    t : torch.Tensor
+        Times, shape (B,).
+    z : torch.Tensor
+        Standard normal noise, shape of x0.
+    """
+    sde = model.sde
+    view = (-1, 1, 1, 1)
+    m = sde.m(t.double()).float().to(x0.device).view(view)
+    s = sde.s(t.double()).float().to(x0.device).view(view)
+    xt = m * x0 + s * z
+    _, score = energy_and_score(model, xt, t.to(x0.device), create_graph=True)
+    return (s * score + z).flatten(1).pow(2).mean(1).mean()
+
+
+@dataclass
+class TrainState:
+    """Everything a resumed run needs: model, EMA copy, optimiser, step and the data generator."""
+
+    model: EnergyUNet
+    ema: EnergyUNet
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+    step: int = 0
+    ema_loss: float = float("nan")
+    seconds: float = 0.0  # training seconds over all sessions
+
+
+def init_state(config: TrainConfig) -> TrainState:
+    """A fresh training state, the network initialised from config.seed."""
+    init_gen = torch.Generator().manual_seed(config.seed)
+    with torch.random.fork_rng(devices=[]):
+        # Module initialisers draw from the global generator; fork it so the library seeds nothing globally.
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=init_gen)))
+        model = EnergyUNet(config.channels, VPSDE())
+    model.to(config.device)
+    ema = copy.deepcopy(model)
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    generator = torch.Generator().manual_seed(config.seed + 1)
+    return TrainState(model, ema, optimizer, generator)
+
+
+def checkpoint_path(config: TrainConfig) -> Path:
+    """The single checkpoint file kept for a run."""
+    return Path(config.ckpt_dir) / "checkpoint.pt"
+
+
+def save_checkpoint(state: TrainState, config: TrainConfig) -> Path:
+    """Write checkpoint.pt and ema.safetensors atomically (temporary file, then os.replace)."""
+    path = checkpoint_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    net_config = model_config(state.model, config.size, state.step)
+    payload = {
+        "model": state.model.state_dict(),
+        "ema": state.ema.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "generator": state.generator.get_state(),
+        "step": state.step,
+        "ema_loss": state.ema_loss,
+        "seconds": state.seconds,
+        "config": net_config,
+        "train_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    save_weights(state.ema.state_dict(), path.parent / "ema.safetensors", dict(net_config, ema=True))
+    return path
+
+
+def load_checkpoint(state: TrainState, config: TrainConfig) -> bool:
+    """Restore state in place from the run's checkpoint; False when there is none."""
+    path = checkpoint_path(config)
+    if not path.is_file():
+        return False
+    ckpt = torch.load(path, map_location=config.device, weights_only=True)
+    if list(ckpt["config"]["channels"]) != list(config.channels):
+        raise ValueError(f"checkpoint {path} has channels {ckpt['config']['channels']}, "
+                         f"not {list(config.channels)}")
+    state.model.load_state_dict(ckpt["model"])
+    state.ema.load_state_dict(ckpt["ema"])
+    state.optimizer.load_state_dict(ckpt["optimizer"])
+    state.generator.set_state(ckpt["generator"].cpu())
+    state.step = int(ckpt["step"])
+    state.ema_loss = float(ckpt["ema_loss"])
+    state.seconds = float(ckpt["seconds"])
+    return True
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Linear warm-up to config.lr, then constant."""
+    return config.lr * min(1.0, (step + 1) / max(1, config.warmup))
+
+
+def train_step(state: TrainState, config: TrainConfig) -> float:
+    """One optimiser step on a fresh batch; returns the loss (per pixel) before the update."""
+    x0 = ellipse_batch(config.batch, config.size, state.generator).to(config.device)
+    t = sample_t(config.batch, state.generator, config.small_t_share)
+    z = torch.randn(x0.shape, generator=state.generator).to(config.device)
+    for group in state.optimizer.param_groups:
+        group["lr"] = learning_rate(config, state.step)
+    device_type = torch.device(config.device).type
+    with torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.bf16):
+        loss = dsm_loss(state.model, x0, t, z)
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(state.model.parameters(), config.clip)
+    state.optimizer.step()
+    with torch.no_grad():
+        ema_params = list(state.ema.parameters())
+        torch._foreach_lerp_(ema_params, [p.detach() for p in state.model.parameters()], 1 - config.ema)
+    state.step += 1
+    value = float(loss.detach())
+    state.ema_loss = value if math.isnan(state.ema_loss) else 0.98 * state.ema_loss + 0.02 * value
+    return value
+
+
+def train(config: TrainConfig, progress=None) -> TrainState:
+    """Run (or resume) training until config.steps, checkpointing every config.ckpt_every seconds.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Run settings.
+    progress : callable, optional
+        Called as progress(step, steps, loss, ema_loss, seconds_per_step) every config.log_every steps.
+
+    Returns
+    -------
+    TrainState
+        The final state; a checkpoint of it is on disk. SIGTERM and Ctrl-C stop after the current
+        step with a checkpoint written.
+    """
+    state = init_state(config)
+    if config.resume:
+        load_checkpoint(state, config)
+    log_path = Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    if not log_path.exists() or state.step == 0:
+        log_path.write_text("step,loss,ema_loss,seconds,lr\n")
+    stop = {"flag": False}
+
+    def request_stop(signum, frame):
+        stop["flag"] = True
+
+    previous = signal.signal(signal.SIGTERM, request_stop) if _main_thread() else None
+    last_ckpt = time.monotonic()
+    window_loss, window_steps, window_start = 0.0, 0, time.monotonic()
+    try:
+        while state.step < config.steps and not stop["flag"]:
+            start = time.monotonic()
+            loss = train_step(state, config)
+            state.seconds += time.monotonic() - start
+            window_loss += loss
+            window_steps += 1
+            if state.step % config.log_every == 0 or state.step == config.steps:
+                per_step = (time.monotonic() - window_start) / window_steps
+                with open(log_path, "a") as handle:
+                    handle.write(f"{state.step},{window_loss / window_steps:.6f},{state.ema_loss:.6f},"
+                                 f"{state.seconds:.1f},{learning_rate(config, state.step - 1):.3g}\n")
+                if progress is not None:
+                    progress(state.step, config.steps, window_loss / window_steps, state.ema_loss, per_step)
+                window_loss, window_steps, window_start = 0.0, 0, time.monotonic()
+            if time.monotonic() - last_ckpt >= config.ckpt_every:
+                save_checkpoint(state, config)
+                last_ckpt = time.monotonic()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        save_checkpoint(state, config)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return state
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def print_progress(step: int, steps: int, loss: float, ema_loss: float, per_step: float) -> None:
+    """A progress line on stderr: step, loss, EMA loss, seconds a step and time left."""
+    left = (steps - step) * per_step
+    line = (f"step {step}/{steps}  loss {loss:.4f}  ema {ema_loss:.4f}  {per_step:.2f} s/step  "
+            f"eta {left / 3600:.1f} h")
+    end = "\r" if sys.stderr.isatty() else "\n"
+    print(line, end=end, file=sys.stderr, flush=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the training flags to an argparse parser (used by `python -m explorer train`)."""
+    d = TrainConfig()
+    parser.add_argument("--size", type=int, default=d.size, help="image side n (pixels)")
+    parser.add_argument("--steps", type=int, default=d.steps, help="total optimiser steps")
+    parser.add_argument("--batch", type=int, default=d.batch, help="phantoms per step")
+    parser.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
+    parser.add_argument("--channels", type=int, nargs="+", default=list(d.channels),
+                        help="U-Net channels per level, e.g. 24 48 96")
+    parser.add_argument("--ema", type=float, default=d.ema, help="EMA decay of the weights")
+    parser.add_argument("--small-t-share", type=float, default=d.small_t_share,
+                        help="share of t drawn log-uniform in [1e-3, 1]")
+    parser.add_argument("--seed", type=int, default=d.seed, help="seed of the init and data stream")
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the network")
+    parser.add_argument("--device", default=d.device, help="torch device: cpu, cuda, cuda:1, ...")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--ckpt-dir", default=d.ckpt_dir, help="folder of checkpoint.pt and ema.safetensors")
+    parser.add_argument("--ckpt-every", type=float, default=d.ckpt_every, help="seconds between checkpoints")
+    parser.add_argument("--log", default=d.log, help="CSV loss log (default: CKPT_DIR/loss.csv)")
+    parser.add_argument("--log-every", type=int, default=d.log_every, help="steps between log rows")
+    parser.add_argument("--resume", action="store_true", help="continue from CKPT_DIR/checkpoint.pt")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig named by parsed flags."""
+    return TrainConfig(size=args.size, steps=args.steps, batch=args.batch, lr=args.lr,
+                       channels=tuple(args.channels), ema=args.ema, small_t_share=args.small_t_share,
+                       seed=args.seed, bf16=args.bf16, device=args.device, ckpt_dir=args.ckpt_dir,
+                       ckpt_every=args.ckpt_every, log=args.log, log_every=args.log_every,
+                       resume=args.resume)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train from parsed flags, printing progress to stderr; returns an exit status."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = config_from_args(args)
+    print(f"training {config}", file=sys.stderr, flush=True)
+    state = train(config, progress=print_progress)
+    print(f"\nstopped at step {state.step}; checkpoint in {checkpoint_path(config)}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: parse argv and train."""
+    parser = argparse.ArgumentParser(description="Train the CT prior by denoising score matching.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
