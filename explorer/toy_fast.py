@@ -193,8 +193,12 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
         if record:
             rec_x[i, 0, 0] = x1
             rec_x[i, 0, 1] = x2
+        known = False  # f and grad f at (x1, x2) are known from the accepted line-search trial
+        fx = gf1 = gf2 = 0.0
         for k in range(n):
-            fx, gf1, gf2 = _grad(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, True)
+            if not known:
+                fx, gf1, gf2 = _grad(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, True)
+                known = True
             if method == 3:
                 t = ts[n - 1]
                 d1, d2 = -gf1, -gf2
@@ -227,11 +231,13 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                     if math.isfinite(guess):
                         b = min(guess, b_max)
             take = (not must_descend) or slope < 0
+            f_new = g_new1 = g_new2 = 0.0
             if take and rule != 0:
                 take = False
                 for _ in range(max_tries):
-                    f_try, _, _ = _grad(x1 + b * d1, x2 + b * d2, last, inv_c, log_norm, means, a, y, dw, pw, True)
-                    if f_try <= fx + c * b * slope:
+                    f_new, g_new1, g_new2 = _grad(x1 + b * d1, x2 + b * d2, last, inv_c, log_norm, means, a, y,
+                                                  dw, pw, True)
+                    if f_new <= fx + c * b * slope:
                         take = True
                         break
                     b *= r
@@ -249,6 +255,10 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                                 rec[q, i, kk] = math.nan
                     break
                 x1, x2 = n1, n2
+                if rule != 0:
+                    fx, gf1, gf2 = f_new, g_new1, g_new2
+                else:
+                    known = False
             else:
                 skipped[i] += 1
             if record:
