@@ -215,8 +215,7 @@ def train(config: TrainConfig, progress=None) -> TrainState:
         load_checkpoint(state, config)
     log_path = Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    if not log_path.exists() or state.step == 0:
-        log_path.write_text("step,loss,ema_loss,seconds,lr\n")
+    _start_log(log_path, state.step)
     stop = {"flag": False}
 
     def request_stop(signum, frame):
@@ -250,6 +249,21 @@ def train(config: TrainConfig, progress=None) -> TrainState:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return state
+
+
+def _start_log(path: Path, step: int) -> None:
+    """Start the CSV loss log, or keep the rows up to `step` of an existing one.
+
+    Rows written after the last checkpoint of an interrupted run are dropped, so a resumed run
+    never repeats a step in the log.
+    """
+    header = "step,loss,ema_loss,seconds,lr\n"
+    if step == 0 or not path.exists():
+        path.write_text(header)
+        return
+    lines = path.read_text().splitlines(keepends=True)[1:]
+    kept = [line for line in lines if line.split(",")[0].isdigit() and int(line.split(",")[0]) <= step]
+    path.write_text(header + "".join(kept))
 
 
 def _main_thread() -> bool:

@@ -63,10 +63,14 @@ def test_float32_in_float32_out(prior):
     assert grad.shape == x.shape and grad.dtype == torch.float32
 
 
-def test_reverse_sde_samples_match_exact_samples(prior):
+@pytest.mark.parametrize("probability_flow", [False, True])
+def test_sampler_matches_exact_samples(prior, probability_flow):
     gen = torch.Generator().manual_seed(5)
     exact = prior.sample(400, 1e-3, gen)
-    drawn = sample(prior, (400, 1, 8, 8), 300, gen, denoise_last=False)
+    calls = []
+    drawn = sample(prior, (400, 1, 8, 8), 300, gen, denoise_last=False, probability_flow=probability_flow,
+                   callback=lambda k, n, x: calls.append((k, n, x.shape)))
+    assert calls[0] == (1, 300, (400, 1, 8, 8)) and calls[-1][0] == 300 and len(calls) == 300
     # Per-pixel mean and the total variance agree within sampling and discretisation error.
     assert (exact.mean(0) - drawn.mean(0)).abs().max() < 0.08
     assert abs(exact.var(0).sum() / drawn.var(0).sum() - 1) < 0.15
@@ -91,3 +95,16 @@ def test_fitting_is_fast_and_seeded():
     assert time.perf_counter() - start < 10
     b = GaussianPrior.fit(ellipse_batch(128, 32, torch.Generator().manual_seed(7)))
     torch.testing.assert_close(a.spectrum, b.spectrum)
+
+
+def test_energy_curve_shapes_and_growth(prior):
+    from explorer.sampling import energy_curve
+
+    x0 = ellipse_batch(1, 8, torch.Generator().manual_seed(9)).double()
+    ts = torch.logspace(-3, 0, 7, dtype=torch.float64)
+    clean, noisy = energy_curve(prior, x0, ts, torch.Generator().manual_seed(1))
+    assert clean.shape == noisy.shape == (7,)
+    # A noised phantom at t has energy about n^2 / 2 (a chi-square in whitened coordinates).
+    assert 0.2 * 32 < float(noisy[-1]) < 3 * 32
+    # Smoothing lowers the energy of the clean phantom over the small-t range.
+    assert (clean[:4] >= clean[1:5]).all()

@@ -52,6 +52,16 @@ def test_checkpoint_resume_continues_step_count(tmp_path):
     assert set(rows[0]) == {"step", "loss", "ema_loss", "seconds", "lr"}
 
 
+def test_resume_drops_log_rows_after_the_checkpoint(tmp_path):
+    config = tiny(tmp_path, steps=4)
+    train(config)
+    log = tmp_path / "ckpt" / "loss.csv"
+    # Rows of steps that a crash lost (written after the last checkpoint) are not kept.
+    log.write_text(log.read_text() + "6,0.5,0.5,1.0,0.001\n")
+    train(tiny(tmp_path, steps=6, resume=True))
+    assert [int(r["step"]) for r in csv.DictReader(open(log))] == [2, 4, 6]
+
+
 def test_main_runs_from_flags(tmp_path):
     status = main(["--size", "16", "--steps", "2", "--batch", "2", "--channels", "4", "8",
                    "--ckpt-dir", str(tmp_path), "--log-every", "1", "--bf16"])

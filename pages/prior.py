@@ -1,0 +1,143 @@
+"""Prior page: what the CT prior has learned: samples, denoising at a chosen t, energy against t."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from explorer.figures.prior import denoise_figure, energy_curve_figure, image_grid_figure
+from explorer.gaussian_prior import GaussianPrior, ellipse_gaussian_prior
+from explorer.metrics import psnr
+from explorer.phantoms import random_ellipses
+from explorer.sampling import energy_curve, noise_and_denoise, sample
+from explorer.sde import VPSDE
+from explorer.unet import NetworkPrior
+from explorer.weights import DEFAULT_WEIGHTS, WeightsError, cached_model
+
+LEARNED, GAUSSIAN = "Learned U-Net (energy)", "Gaussian (analytic)"
+N = 64  # image side of the shipped prior
+T_LEVELS = [round(v, 4) for v in torch.logspace(-3, 0, 25, dtype=torch.float64).tolist()]
+
+
+@dataclass(frozen=True)
+class SampleParams:
+    """How to draw samples from the prior."""
+
+    steps: int = 100  # Euler(-Maruyama) steps from t = 1 to 1e-3
+    seed: int = 0  # names the noise of the sampler
+    count: int = 4  # number of samples drawn at once
+    probability_flow: bool = False  # deterministic ODE instead of the reverse SDE
+
+
+@dataclass(frozen=True)
+class DenoiseParams:
+    """Which phantom to noise, and how much."""
+
+    phantom_seed: int = 0  # names the ellipse phantom
+    t: float = 0.1  # noise level
+    noise_seed: int = 0  # names the noise draw
+
+
+@st.cache_resource(show_spinner="Loading the learned prior ...")
+def learned_prior() -> NetworkPrior:
+    """The shipped network prior, loaded once per process (raises WeightsError if unusable)."""
+    return NetworkPrior(cached_model(DEFAULT_WEIGHTS))
+
+
+@st.cache_resource(show_spinner="Fitting the Gaussian prior to ellipse phantoms ...")
+def gaussian_prior(n: int) -> GaussianPrior:
+    """The analytic Gaussian prior fitted to seeded ellipse phantoms of side n."""
+    return ellipse_gaussian_prior(n)
+
+
+def prior_ui() -> tuple[str, object]:
+    """Choose the prior; the learned one only when its weights load, else say how to make them."""
+    try:
+        network = learned_prior()
+    except WeightsError as error:
+        network = None
+        st.info(f"The learned prior is not available: {error}")
+    options = [LEARNED, GAUSSIAN] if network is not None else [GAUSSIAN]
+    name = st.radio("Prior", options, horizontal=True, key="prior_choice")
+    if name == LEARNED:
+        return name, network
+    return name, gaussian_prior(N)
+
+
+def sample_ui() -> SampleParams:
+    """Widgets for drawing samples."""
+    d = SampleParams()
+    a, b, c, e = st.columns(4)
+    steps = int(a.number_input("Sampler steps", 2, 1000, d.steps, key="prior_steps"))
+    seed = int(b.number_input("Sampler seed", 0, 2**31 - 1, d.seed, key="prior_sample_seed"))
+    count = int(c.number_input("Samples", 1, 16, d.count, key="prior_count"))
+    flow = e.checkbox("Probability-flow ODE", d.probability_flow, key="prior_flow",
+                      help="Deterministic ODE instead of the reverse SDE (Euler-Maruyama).")
+    return SampleParams(steps, seed, count, flow)
+
+
+def samples_view(name: str, prior) -> None:
+    """Draw samples on request, with a progress bar, and show the last ones drawn."""
+    params = sample_ui()
+    key = (name, params)
+    if st.button("Draw samples", key="prior_draw"):
+        bar = st.progress(0.0, text="Sampling ...")
+
+        def report(k: int, n: int, x: torch.Tensor) -> None:
+            bar.progress(k / n, text=f"Sampling: step {k} of {n}")
+
+        x = sample(prior, (params.count, 1, N, N), params.steps,
+                   torch.Generator().manual_seed(params.seed),
+                   probability_flow=params.probability_flow, callback=report)
+        bar.empty()
+        st.session_state["prior_samples"] = (key, x)
+    stored = st.session_state.get("prior_samples")
+    if stored is None or stored[0] != key:
+        st.caption("Press *Draw samples* to sample from the prior by integrating from t = 1 to 1e-3.")
+        return
+    x = stored[1]
+    method = "probability-flow ODE" if params.probability_flow else "reverse SDE"
+    titles = [f"sample {i + 1}" for i in range(x.shape[0])]
+    st.plotly_chart(image_grid_figure(x, titles, f"{name}: {params.steps} steps of the {method}"),
+                    key="prior_samples_chart", width="stretch")
+    st.caption("Shown on [0, 1]; the last step is Tweedie's denoiser at t = 1e-3.")
+
+
+def denoise_ui() -> DenoiseParams:
+    """Widgets for the noise-and-denoise view."""
+    d = DenoiseParams()
+    a, b, c = st.columns(3)
+    seed = int(a.number_input("Phantom seed", 0, 2**31 - 1, d.phantom_seed, key="prior_phantom"))
+    t = float(b.select_slider("Noise level t", T_LEVELS, value=min(T_LEVELS, key=lambda v: abs(v - d.t)),
+                              key="prior_t"))
+    noise_seed = int(c.number_input("Noise seed", 0, 2**31 - 1, d.noise_seed, key="prior_noise_seed"))
+    return DenoiseParams(seed, t, noise_seed)
+
+
+def denoise_view(prior) -> None:
+    """Noise an ellipse phantom to t, denoise it with Tweedie's formula, and plot energy against t."""
+    params = denoise_ui()
+    sde = VPSDE()
+    x0 = random_ellipses(N, torch.Generator().manual_seed(params.phantom_seed))[None, None]
+    x_t, x0_hat = noise_and_denoise(prior, x0, params.t, torch.Generator().manual_seed(params.noise_seed))
+    shown = x_t / float(sde.m(params.t))
+    fig = denoise_figure(x0, shown, x0_hat, params.t, float(psnr(shown, x0)[0]), float(psnr(x0_hat, x0)[0]))
+    st.plotly_chart(fig, key="prior_denoise_chart", width="stretch")
+    ts = torch.logspace(-3, 0, 16, dtype=torch.float64)
+    clean, noisy = energy_curve(prior, x0, ts, torch.Generator().manual_seed(params.noise_seed))
+    st.plotly_chart(energy_curve_figure(ts, {"E(x0, t): the clean phantom": clean,
+                                             "E(m x0 + s z, t): noised to t": noisy}),
+                    key="prior_energy_chart", width="stretch")
+    st.caption("PSNR with data range 1, not clipped. Energies are up to a constant in x; "
+               "they grow like 1 / s(t)^2 as t shrinks.")
+
+
+st.header("The CT prior")
+name, prior = prior_ui()
+samples_tab, denoise_tab = st.tabs(["Samples", "Denoising and energy"])
+with samples_tab:
+    samples_view(name, prior)
+with denoise_tab:
+    denoise_view(prior)
