@@ -24,7 +24,7 @@ from .sde import VPSDE
 P_FLOOR = 1e-8  # keeps C positive definite where the data have no power (e.g. alias frequencies)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GaussianPrior:
     """Gaussian prior N(mu, F^H diag(P) F) pushed through a forward SDE; implements the Prior protocol.
 

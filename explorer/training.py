@@ -24,7 +24,7 @@ import torch
 
 from .phantoms import ellipse_batch
 from .sde import VPSDE
-from .unet import EnergyUNet, energy_and_score
+from .unet import DEFAULT_CHANNELS, EnergyUNet, energy_and_score
 from .weights import model_config, save_weights
 
 T_EPS = 1e-5  # smallest t seen in training (the paper's t ~ U(1e-5, 1))
@@ -37,10 +37,10 @@ class TrainConfig:
 
     size: int = 64  # image side n
     steps: int = 100_000  # total optimiser steps (a resumed run continues up to this)
-    batch: int = 32  # phantoms per step
+    batch: int = 16  # phantoms per step
     lr: float = 3e-4  # Adam learning rate after warm-up
     warmup: int = 500  # linear learning-rate warm-up steps
-    channels: tuple[int, ...] = (24, 48, 96)  # U-Net channels per level
+    channels: tuple[int, ...] = DEFAULT_CHANNELS  # U-Net channels per level
     ema: float = 0.999  # EMA decay of the weights
     clip: float = 1.0  # gradient-norm clipping
     small_t_share: float = 0.5  # share of t drawn log-uniform in [1e-3, 1] instead of U(1e-5, 1)

@@ -25,6 +25,10 @@ from torch.nn import functional as nnf
 
 from .sde import VPSDE
 
+# Channels per level of the shipped prior: at 64 x 64 one energy gradient takes about 45 ms on one
+# core (about 25 ms on two), and a training step of batch 16 about 2 s.
+DEFAULT_CHANNELS = (24, 48, 96)
+
 
 def sinusoidal_embedding(c: torch.Tensor, dim: int, f_min: float = 0.05, f_max: float = 30.0) -> torch.Tensor:
     """Sinusoidal embedding of scalar conditioning values, shape (B,) -> (B, dim).
@@ -76,13 +80,13 @@ class UNet(nn.Module):
     Parameters
     ----------
     channels : tuple of int
-        Feature channels per level, e.g. (32, 64, 128); the image side must be divisible by
-        2 ** (len(channels) - 1).
+        Feature channels per level, e.g. (24, 48, 96); odd sizes are handled by interpolation,
+        but sides divisible by 2 ** (len(channels) - 1) avoid it.
     emb_dim : int
         Width of the time embedding.
     """
 
-    def __init__(self, channels: tuple[int, ...] = (32, 64, 128), emb_dim: int = 128):
+    def __init__(self, channels: tuple[int, ...] = DEFAULT_CHANNELS, emb_dim: int = 128):
         super().__init__()
         self.channels = tuple(channels)
         self.emb_dim = emb_dim
@@ -133,7 +137,7 @@ class EnergyUNet(nn.Module):
         Typical standard deviation of a pixel of the data, used by the preconditioning.
     """
 
-    def __init__(self, channels: tuple[int, ...] = (32, 64, 128), sde: VPSDE = VPSDE(),
+    def __init__(self, channels: tuple[int, ...] = DEFAULT_CHANNELS, sde: VPSDE = VPSDE(),
                  sigma_data: float = 0.5):
         super().__init__()
         self.sde = sde
@@ -213,7 +217,7 @@ def energy_and_score(model: EnergyUNet, x: torch.Tensor, t: torch.Tensor,
     return energy, -grad
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class NetworkPrior:
     """The Prior protocol over an energy network: energy, its gradient and the score, batched.
 

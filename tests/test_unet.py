@@ -73,3 +73,10 @@ def test_untrained_score_is_near_tweedie_of_skip(model):
     x = torch.randn(2, 1, 16, 16)
     score = prior.score(x, torch.tensor([1.0, 1.0]))
     assert torch.allclose(score, -x, atol=0.2)
+
+
+def test_any_image_side(model):
+    prior = NetworkPrior(model)
+    x = torch.rand(2, 1, 18, 18)
+    energy, grad = prior.energy_and_grad(x, torch.tensor([0.1, 0.2]))
+    assert energy.shape == (2,) and grad.shape == x.shape
