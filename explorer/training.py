@@ -16,6 +16,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -185,9 +186,11 @@ def train_step(state: TrainState, config: TrainConfig) -> float:
     loss.backward()
     torch.nn.utils.clip_grad_norm_(state.model.parameters(), config.clip)
     state.optimizer.step()
+    # EMA decay warms up as (1 + k) / (10 + k) so that early exports are not mostly the random init.
+    decay = min(config.ema, (1 + state.step) / (10 + state.step))
     with torch.no_grad():
         ema_params = list(state.ema.parameters())
-        torch._foreach_lerp_(ema_params, [p.detach() for p in state.model.parameters()], 1 - config.ema)
+        torch._foreach_lerp_(ema_params, [p.detach() for p in state.model.parameters()], 1 - decay)
     state.step += 1
     value = float(loss.detach())
     state.ema_loss = value if math.isnan(state.ema_loss) else 0.98 * state.ema_loss + 0.02 * value
@@ -267,8 +270,7 @@ def _start_log(path: Path, step: int) -> None:
 
 
 def _main_thread() -> bool:
-    import threading
-
+    """Whether this is the main thread (only it may install signal handlers)."""
     return threading.current_thread() is threading.main_thread()
 
 
