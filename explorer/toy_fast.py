@@ -29,9 +29,11 @@ _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _BLOCK = 64  # starts per vectorised block
 _FLOOR = -745.0  # exp underflows to 0 below this
+# Fast-math without the no-NaN / no-Inf assumptions, so that divergence checks stay in the compiled code.
+_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
-@njit(inline="always", fastmath=True, cache=True)
+@njit(inline="always", fastmath=_FAST, cache=True)
 def _exp_neg(x):
     """exp(x) for x <= 0 to about 3e-14 relative: Cody-Waite reduction, Taylor to degree 11, 2^n by bits.
 
@@ -73,7 +75,7 @@ def _tables(ts, variances, sigma):
     return inv_c, log_norm
 
 
-@njit(inline="always", fastmath=True, cache=True)
+@njit(inline="always", fastmath=_FAST, cache=True)
 def _grad(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, want_value):
     """F(x, t) (if want_value) and grad_x F(x, t) at one point; `row` indexes the t tables."""
     k_count = means.shape[0]
@@ -103,7 +105,7 @@ def _grad(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, want_value):
     return value, g1, g2
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(parallel=True, fastmath=_FAST, cache=True)
 def _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, step, x_star, radius, stride):
     """GNC flow with a fixed step on blocks of starts; also flags, every `stride` iterations, |x - x*| < radius."""
     b_count, n = x0.shape[0], ts.shape[0]
@@ -157,8 +159,8 @@ def _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, step, x_star, radiu
                 g2 = dw * (a[0, 1] * q1 + a[1, 1] * q2) - pw * s2[i] / z[i]
                 x1[i] -= bt * g1
                 x2[i] -= bt * g2
-            if (k + 1) % stride == 0:
-                col = (k + 1) // stride - 1
+            if (k + 1) % stride == 0 or k == n - 1:
+                col = (k + stride) // stride - 1
                 for i in range(m):
                     e1 = x1[i] - x_star[0]
                     e2 = x2[i] - x_star[1]
@@ -168,7 +170,7 @@ def _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, step, x_star, radiu
     return out, hits
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(parallel=True, fastmath=_FAST, cache=True)
 def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_max,
              c_angle, x_star, radius, stride, rec_x, rec):
     """Every method and step rule, one start at a time (see the module docstring for the codes).
@@ -219,6 +221,11 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                         _, g1, g2 = _grad(x1, x2, level, inv_c, log_norm, means, a, y, dw, pw, False)
                         d1, d2 = -t * g1, -t * g2
             slope = gf1 * d1 + gf2 * d2
+            # Diagnostics at x_k, kept before a line search may replace f and grad f by those at x_{k+1}.
+            f_k = fx
+            gnorm_k = math.sqrt(gf1 * gf1 + gf2 * gf2)
+            nd = math.sqrt(d1 * d1 + d2 * d2) * gnorm_k
+            cos_k = slope / nd if nd > 0 else 0.0
             must_descend = method == 1 or method == 2 or rule != 0
             b = b0
             if rule == 2 and has_prev:
@@ -228,7 +235,7 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                 sy = s1 * y1 + s2 * y2
                 if sy > 0 and ss > 0:
                     guess = scale * ss / sy
-                    if math.isfinite(guess):
+                    if abs(guess) < math.inf:
                         b = min(guess, b_max)
             take = (not must_descend) or slope < 0
             f_new = g_new1 = g_new2 = 0.0
@@ -245,7 +252,8 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
             px1, px2, pg1, pg2 = x1, x2, -d1, -d2
             if take:
                 n1, n2 = x1 + b * d1, x2 + b * d2
-                if not (math.isfinite(n1) and math.isfinite(n2)):
+                # abs(v) < inf is False for NaN and Inf, and survives fast-math rewriting.
+                if not (abs(n1) < math.inf and abs(n2) < math.inf):
                     diverged[i] = True
                     if record:
                         for kk in range(k, n):
@@ -262,25 +270,24 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
             else:
                 skipped[i] += 1
             if record:
-                nd = math.sqrt(d1 * d1 + d2 * d2) * math.sqrt(gf1 * gf1 + gf2 * gf2)
                 rec_x[i, k + 1, 0] = x1
                 rec_x[i, k + 1, 1] = x2
                 rec[0, i, k] = t
                 rec[1, i, k] = b if take else 0.0
-                rec[2, i, k] = fx
-                rec[3, i, k] = math.sqrt(gf1 * gf1 + gf2 * gf2)
-                rec[4, i, k] = slope / nd if nd > 0 else 0.0
+                rec[2, i, k] = f_k
+                rec[3, i, k] = gnorm_k
+                rec[4, i, k] = cos_k
                 rec[5, i, k] = 1.0 if take else 0.0
-            if (k + 1) % stride == 0:
+            if (k + 1) % stride == 0 or k == n - 1:
                 e1 = x1 - x_star[0]
                 e2 = x2 - x_star[1]
-                hits[i, (k + 1) // stride - 1] = 1 if e1 * e1 + e2 * e2 < r2 else 0
+                hits[i, (k + stride) // stride - 1] = 1 if e1 * e1 + e2 * e2 < r2 else 0
         out[i, 0] = x1
         out[i, 1] = x2
     return out, hits, diverged, skipped
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(parallel=True, fastmath=_FAST, cache=True)
 def _grad_f(x, inv_c, log_norm, means, a, y, dw, pw):
     """f(x) and |grad f(x)| at many points (row 0 of the tables holds t_min)."""
     b_count = x.shape[0]
@@ -302,7 +309,7 @@ class FastResult:
     """Outcome of a fused toy run for B starts."""
 
     final: np.ndarray  # (B, 2) last iterates
-    hits: np.ndarray  # (B, ceil(N / stride)) uint8: within `radius` of x* after every stride iterations
+    hits: np.ndarray  # (B, ceil(N / stride)) uint8: within `radius` of x* after every stride iterations and at N
     grad_norm: np.ndarray  # (B,) |grad f| at the last iterate
     f: np.ndarray  # (B,) f at the last iterate
     diverged: np.ndarray  # (B,) bool: a NaN or Inf appeared (the start stopped before it)

@@ -1,0 +1,63 @@
+"""The fused toy backend agrees with the torch solver core for every method and step rule."""
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import schedules, toy_fast
+from explorer.solvers import METHODS, solve
+from explorer.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.toy import ToyProblem
+
+RULES = {"fixed": Fixed(1.0), "armijo": Armijo(), "bb": BarzilaiBorwein()}
+
+
+@pytest.fixture(scope="module")
+def setting():
+    g = torch.linspace(-10, 10, 8, dtype=torch.float64)
+    return ToyProblem(), torch.cartesian_prod(g, g), schedules.linear(2.0, 1e-3, 200)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("rule", list(RULES))
+def test_fused_backend_matches_the_solver_core(setting, method, rule):
+    problem, x0, ts = setting
+    ref = solve(problem.objective(), x0, ts, method=METHODS[method](), step_rule=RULES[rule])
+    fast = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS[method](), RULES[rule], record=True)
+    agree = np.abs(ref.x.numpy().transpose(1, 0, 2) - fast.path).max(axis=(1, 2)) < 1e-6
+    # Line searches on nearly orthogonal directions (cos ~ -1e-7) can be decided by rounding, so the
+    # adaptive rule with BB steps may part ways on a few starts; everything else agrees to rounding.
+    needed = 0.8 if (method, rule) == ("adaptive", "bb") else 1.0
+    assert agree.mean() >= needed
+    same = np.flatnonzero(agree)
+    first = ref.t.shape[0]
+    assert np.allclose(fast.records["t"][same].T[:first], ref.t.numpy()[:, same], rtol=1e-9)
+    assert np.allclose(fast.path[same, -1], fast.final[same])
+    assert np.allclose(fast.records["f"][same, 0], ref.f[0].numpy()[same], rtol=1e-10)
+
+
+def test_gnc_block_kernel_equals_general_kernel(setting):
+    problem, x0, ts = setting
+    block = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS["gnc"](), Fixed(1.0), stride=7)
+    general = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS["gnc"](), Fixed(1.0), stride=7, record=True)
+    assert np.allclose(block.final, general.final, rtol=1e-11, atol=1e-11)
+    assert block.hits.shape == (64, 29)
+    cols = list(range(7, 200, 7)) + [200]
+    dist = np.linalg.norm(general.path[:, cols] - np.array([1.0, 1.0]), axis=2)
+    assert np.array_equal(block.hits.astype(bool), dist < 0.1)
+
+
+def test_exp_kernel_accuracy():
+    x = -np.concatenate([np.linspace(0, 50, 5001), np.random.default_rng(0).uniform(0, 700, 5000)])
+    approx = np.array([toy_fast._exp_neg(v) for v in x])
+    assert np.max(np.abs(approx - np.exp(x)) / np.exp(x)) < 1e-13
+    assert toy_fast._exp_neg(-800.0) < 1e-300
+
+
+def test_divergence_is_flagged_per_start():
+    problem = ToyProblem()
+    x0 = np.array([[3.0, 2.0], [-9.0, 9.0]])
+    ts = schedules.constant(1.0, 1e-3, 200).numpy()
+    res = toy_fast.run(problem, x0, ts, METHODS["gd"](), Fixed(1e6), record=True)
+    assert res.diverged.all()
+    assert np.isfinite(res.final).all()
