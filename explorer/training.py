@@ -296,7 +296,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--small-t-share", type=float, default=d.small_t_share,
                         help="share of t drawn log-uniform in [1e-3, 1]")
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the init and data stream")
-    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the network")
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the network: faster on GPUs and CPUs with AVX512-BF16 or "
+                        "AMX, far slower on CPUs without them")
     parser.add_argument("--device", default=d.device, help="torch device: cpu, cuda, cuda:1, ...")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--ckpt-dir", default=d.ckpt_dir, help="folder of checkpoint.pt and ema.safetensors")
