@@ -23,8 +23,8 @@ from .unet import EnergyUNet
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_WEIGHTS = ASSETS / "prior64.safetensors"  # the shipped 64 x 64 prior
 REBUILD_COMMAND = (
-    "python -m explorer train --size 64 --bf16 --ckpt-dir assets/training/prior64 "
-    "--log assets/training/prior64/loss.csv --resume, then export it with "
+    "python -m explorer train --size 64 --threads 1 --ckpt-dir assets/training/prior64 --resume "
+    "(add --bf16 on a GPU), then export it with "
     "python -m explorer.weights assets/training/prior64/checkpoint.pt assets/prior64.safetensors"
 )
 
