@@ -1,0 +1,427 @@
+"""Toy page: watch GNC, gradient-like and plain descent on the paper's 2D toy, start by start, step by step.
+
+The page lays out widgets and shows results; the runs come from `explorer.toy_fast`, the maps from
+`explorer.analysis`, the figures from `explorer.figures.toy`, and the state a link carries from
+`explorer.urlstate`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from explorer import analysis, schedules, toy_fast
+from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
+                                  reach_figure)
+from explorer.solvers import METHODS
+from explorer.steps import STEP_RULES, Armijo, BarzilaiBorwein, Fixed
+from explorer.toy import ToyProblem
+from explorer.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, advance, candidate_names, format_points,
+                               parse_points, starts_of, toy_params_from_query, toy_params_to_query)
+
+METHOD_LABELS = {
+    "gnc": "GNC flow (Algorithm 1)",
+    "gradient-like": "Gradient-like (Algorithm 2, authors' variant)",
+    "adaptive": "Adaptive smoothing (Algorithm 2, largest descent t)",
+    "gd": "Gradient descent on f (baseline)",
+}
+RULE_LABELS = {"fixed": "Fixed step b", "armijo": "Armijo backtracking", "bb": "Barzilai-Borwein + Armijo"}
+MODE_LABELS = {"preset": "Authors' paths", "random": "Random", "typed": "Typed", "grid": "Candidate grid"}
+PLAY_INTERVAL = 0.5  # seconds between frames of playback
+# The landscape t slider: round values, about evenly spaced on a log scale, from 0.001 to 10.
+T_OPTIONS = tuple(float(f"{m * 10.0**e:.3g}") for e in range(-3, 1) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
+T_OPTIONS += (10.0,)
+CONVEXITY_GRID = 41  # grid side for the convexity threshold bisection (the threshold agrees with 101 here)
+
+
+def _key(name: str) -> str:
+    """Session-state key of the widget that holds the ToyParams field `name`."""
+    return f"toy_{name}"
+
+
+def _nearest_t(t: float) -> float:
+    """The slider value closest to t on a log scale."""
+    return min(T_OPTIONS, key=lambda v: abs(math.log(v) - math.log(t)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cached computations: small hashable arguments, numpy results.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_run(method: str, rule: str, step: float, schedule: str, t_max: float, t_min: float, n_iter: int,
+               data_weight: float, prior_weight: float, starts: tuple[tuple[float, float], ...]) -> toy_fast.FastResult:
+    """Every iterate and diagnostic of the chosen method from each start (fused backend)."""
+    problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
+    ts = schedules.make(schedule, t_max, t_min, n_iter).numpy()
+    return toy_fast.run(problem, np.array(starts, dtype=float), ts, METHODS[method](), _step_rule(rule, step),
+                        record=True)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_landscape(t: float, data_weight: float, prior_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F(., t) on the plotted window."""
+    xs, ys, values = ToyProblem(data_weight=data_weight, prior_weight=prior_weight).landscape(t, grid=101)
+    return xs.numpy(), ys.numpy(), values.numpy()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_minima(data_weight: float, prior_weight: float, t_min: float) -> np.ndarray:
+    """x* and the local minima of f, shape (4, 2)."""
+    return ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min).find_minima().numpy()
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding where F(., t) turns convex ...")
+def cached_threshold(data_weight: float, prior_weight: float) -> float:
+    """The smallest t above which F(., t) is convex over the window."""
+    return ToyProblem(data_weight=data_weight, prior_weight=prior_weight).convexity_threshold(grid=CONVEXITY_GRID)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_min_eigenvalue(t: float, data_weight: float, prior_weight: float) -> float:
+    """Smallest eigenvalue of the Hessian of F(., t) over the window."""
+    return ToyProblem(data_weight=data_weight, prior_weight=prior_weight).min_eigenvalue(t, grid=61)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_basin(method: str, rule: str, step: float, schedule: str, t_max: float, t_min: float, n_iter: int,
+                 data_weight: float, prior_weight: float, grid: int) -> analysis.RunSummary:
+    """Where every start of a grid x grid lattice ends at one t_max."""
+    problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
+    return analysis.run_grid(problem, METHODS[method](), _step_rule(rule, step), t_max=t_max, n_iter=n_iter,
+                             grid=grid, schedule=schedule)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_sweep(method: str, rule: str, step: float, schedule: str, t_min: float, n_iter: int, data_weight: float,
+                 prior_weight: float, grid: int, count: int, _progress=None) -> analysis.Sweep:
+    """The basin and rate maps over `count` t_max values log-spaced from 10 to 0.01 (those above t_min)."""
+    problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
+    values = analysis.default_t_max_values(count)
+    return analysis.sweep(problem, METHODS[method](), _step_rule(rule, step), t_max_values=values[values > t_min],
+                          n_iter=n_iter, grid=grid, schedule=schedule, progress=_progress)
+
+
+def _step_rule(rule: str, step: float) -> Fixed | Armijo | BarzilaiBorwein:
+    """The step rule object; b is the fixed step or the line search's first trial."""
+    if rule == "fixed":
+        return Fixed(step)
+    return STEP_RULES[rule](b0=step)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Widgets: each *_ui function returns the values it owns.
+
+
+def _seed_widgets(parsed: ToyParams) -> None:
+    """Give every widget without state its value from the parsed URL (first visit, or after it was hidden)."""
+    state = st.session_state
+    for f in fields(ToyParams):
+        key = _key(f.name)
+        if key in state or f.name in ("it", "maps"):
+            continue
+        value = getattr(parsed, f.name)
+        if f.name == "t":
+            value = _nearest_t(value)
+        elif f.name == "picks":
+            # The multiselect holds a list of names; the URL keeps them as one "x1, x2; ..." string.
+            names = set(candidate_names())
+            value = [p for p in (format_points([q]) for q in parse_points(value)) if p in names]
+        state[key] = value
+    state.setdefault(_key("maps"), parsed.maps)
+    state.setdefault("toy_playing", False)
+
+
+def _value(name: str, parsed: ToyParams):
+    """A field's value: its widget's state when the widget exists, else the parsed URL's."""
+    value = st.session_state.get(_key(name), getattr(parsed, name))
+    if name == "picks" and isinstance(value, list):
+        return "; ".join(value)
+    return value
+
+
+def _apply_preset() -> None:
+    """A preset also sets the method, the step rule and the schedule the authors used."""
+    preset = PRESETS[st.session_state[_key("preset")]]
+    defaults = ToyParams()
+    st.session_state[_key("method")] = preset.method
+    st.session_state[_key("rule")] = preset.rule
+    st.session_state[_key("t_max")] = preset.t_max
+    st.session_state[_key("step")] = defaults.step
+    st.session_state[_key("schedule")] = "linear"
+    st.session_state[_key("t_min")] = defaults.t_min
+    st.session_state[_key("n_iter")] = defaults.n_iter
+
+
+def solver_ui() -> None:
+    """Sidebar widgets for the method, step rule, schedule and weights."""
+    with st.sidebar:
+        st.subheader("Solver")
+        st.selectbox("Method", list(METHODS), format_func=METHOD_LABELS.get, key=_key("method"))
+        st.selectbox("Step rule", list(STEP_RULES), format_func=RULE_LABELS.get, key=_key("rule"))
+        st.number_input("b (fixed step, or first trial of the line search)", min_value=1e-8, max_value=1e9,
+                        step=0.1, format="%g", key=_key("step"))
+        st.subheader("Schedule t_1 > ... > t_N")
+        st.selectbox("Schedule", list(schedules.SCHEDULES), key=_key("schedule"))
+        st.number_input("t_max", min_value=1e-4, max_value=100.0, step=0.1, format="%g", key=_key("t_max"))
+        st.number_input("t_min", min_value=1e-6, max_value=1.0, step=1e-3, format="%g", key=_key("t_min"))
+        st.number_input("N iterations", min_value=1, max_value=5000, step=100, key=_key("n_iter"))
+        st.subheader("Objective weights")
+        st.caption("F(x, t) = w_d / 2 ||Ax - y||^2 - w_p log p_t(x)")
+        st.number_input("w_d (data weight)", min_value=1e-4, max_value=1.0, step=0.005, format="%g",
+                        key=_key("data_weight"))
+        st.number_input("w_p (prior weight)", min_value=1e-4, max_value=1.0, step=0.005, format="%g",
+                        key=_key("prior_weight"))
+
+
+def starts_ui() -> None:
+    """Widgets that choose the starts: a preset, random starts, typed points or candidate grid points."""
+    mode = st.radio("Starts", START_MODES, format_func=MODE_LABELS.get, horizontal=True, key=_key("starts"))
+    if mode == "preset":
+        st.selectbox("Sample path (also sets method, step rule and t_max)", list(PRESETS),
+                     format_func=lambda name: PRESETS[name].label, key=_key("preset"), on_change=_apply_preset)
+    elif mode == "random":
+        left, right = st.columns(2)
+        left.number_input("K random starts", min_value=1, max_value=20, key=_key("k"))
+        right.number_input("Seed", min_value=0, max_value=2**31 - 1, key=_key("seed"))
+    elif mode == "typed":
+        st.text_input("Starts 'x1, x2; x1, x2' (at most 20)", key=_key("points"))
+    else:
+        st.multiselect("Candidate starts (x1, x2) on a grid over the window", candidate_names(), key=_key("picks"),
+                       max_selections=20)
+
+
+def controls_ui(parsed: ToyParams) -> ToyParams:
+    """All parameter widgets; returns the validated parameters they describe.
+
+    Widgets can still combine into something inconsistent (t_min above t_max, a bad typed point): the URL
+    validator is the one place that decides, and its warnings show here.
+    """
+    solver_ui()
+    starts_ui()
+    values = {f.name: _value(f.name, parsed) for f in fields(ToyParams)}
+    values["it"] = ToyParams.it
+    params, problems = toy_params_from_query(toy_params_to_query(ToyParams(**values)))
+    if problems:
+        st.warning("; ".join(p.replace("URL parameter ", "") for p in problems))
+    return params
+
+
+def transport_ui(n_iter: int, frame: int) -> None:
+    """Play / pause / step / reset buttons and the frame size; they act through session state callbacks."""
+    cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    playing = st.session_state["toy_playing"]
+    cols[0].button("Pause" if playing else "Play", key="toy_btn_play", on_click=_toggle_play, args=(n_iter,),
+                   width="stretch", type="primary")
+    cols[1].button("Step", key="toy_btn_step", on_click=_step, args=(n_iter, frame), width="stretch")
+    cols[2].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch")
+    cols[3].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
+    cols[4].number_input("Iterations per step", min_value=1, max_value=1000, key=_key("frame"),
+                         help="Iterations per press of Step and per frame of playback")
+
+
+def _toggle_play(n_iter: int) -> None:
+    state = st.session_state
+    if state["toy_playing"]:
+        state["toy_playing"] = False
+        return
+    if state.get(_key("it"), 0) >= n_iter:
+        state[_key("it")] = 0
+    state["toy_playing"] = True
+
+
+def _step(n_iter: int, frame: int) -> None:
+    st.session_state["toy_playing"] = False
+    st.session_state[_key("it")], _ = advance(st.session_state.get(_key("it"), 0), n_iter, frame)
+
+
+def _reset() -> None:
+    st.session_state["toy_playing"] = False
+    st.session_state[_key("it")] = 0
+
+
+def _to_end(n_iter: int) -> None:
+    st.session_state["toy_playing"] = False
+    st.session_state[_key("it")] = n_iter
+
+
+def _show_maps(show: bool) -> None:
+    st.session_state[_key("maps")] = show
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Views.
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the live view needs from a run."""
+
+    params: ToyParams
+    paths: np.ndarray  # (B, N + 1, 2), NaN after a divergence
+    records: dict[str, np.ndarray]  # (B, N) each
+    names: tuple[str, ...]  # one label per start
+    minima: np.ndarray  # (4, 2)
+
+
+def _t_at(view: RunView, iteration: int) -> float:
+    """t_k of the first start at the shown iteration (the last t for the final iterate)."""
+    t = view.records["t"][0]
+    k = min(iteration, t.shape[0] - 1)
+    value = float(t[k])
+    return value if math.isfinite(value) and value > 0 else view.params.t_min
+
+
+def live_view(view: RunView) -> None:
+    """The landscape with paths, the t control with its convexity indicator, the scrubber and the diagnostics.
+
+    Runs as a fragment: during playback it reruns alone every PLAY_INTERVAL seconds and advances the iteration.
+    """
+    state = st.session_state
+    params = view.params
+    n = params.n_iter
+    if state["toy_playing"]:
+        state[_key("it")], going = advance(state[_key("it")], n, params.frame)
+        if not going:
+            state["toy_playing"] = False
+            # Only a full rerun re-registers the fragment without its timer.
+            st.rerun()
+    iteration = st.slider("Iteration k", 0, n, key=_key("it"))
+    follow_col, t_col, convex_col = st.columns([1, 2, 1.4])
+    follow = follow_col.toggle("Follow the iteration", key=_key("follow"),
+                               help="Show F(., t_k) at the shown iteration instead of a fixed t")
+    if follow:
+        t = float(f"{_t_at(view, iteration):.3g}")
+        t_col.markdown(f"Landscape at **t = t_k = {t:.3g}**")
+    else:
+        t = t_col.select_slider("Landscape t", T_OPTIONS, key=_key("t"), format_func=lambda v: f"{v:g}")
+    lam = cached_min_eigenvalue(t, params.data_weight, params.prior_weight)
+    threshold = cached_threshold(params.data_weight, params.prior_weight)
+    convex_col.metric("min eigenvalue of the Hessian of F(., t)", f"{lam:.3g}",
+                      help="Over a 61 x 61 grid of the window [-10, 10]^2")
+    convex_col.caption(f"{'Convex' if lam >= 0 else 'Not convex'} over the window; "
+                       f"F(., t) is convex for t >= {threshold:.3g}")
+    xs, ys, values = cached_landscape(t, params.data_weight, params.prior_weight)
+    left, right = st.columns([1.1, 1])
+    with left:
+        fig = landscape_figure(xs, ys, values, t=t, minima=view.minima, paths=list(view.paths), iteration=iteration,
+                               names=view.names)
+        st.plotly_chart(fig, key="toy_landscape", width="stretch")
+    with right:
+        st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
+                        width="stretch")
+    if not state["toy_playing"]:
+        # Keep the link current when the view alone changes (scrubbing, t, follow).
+        for name, value in (("it", str(iteration)), ("follow", "1" if follow else "0"), ("t", repr(state[_key("t")]))):
+            if st.query_params.get(name) != value:
+                st.query_params[name] = value
+
+
+def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
+    """Where each start ended: the minimum it reached, f and |grad f| there."""
+    labels = analysis.classify(np.nan_to_num(result.final, nan=np.inf), view.minima)
+    ends = ["diverged" if d else ("not converged" if lab < 0 else MINIMA_NAMES[lab])
+            for d, lab in zip(diverged, labels)]
+    table = pd.DataFrame({
+        "start": view.names,
+        "x_N": [format_points([tuple(p)]) if np.isfinite(p).all() else "-" for p in result.final.round(4)],
+        "f(x_N)": result.f,
+        "|grad f(x_N)|": result.grad_norm,
+        "ends at": ends,
+    })
+    table.loc[diverged, ["f(x_N)", "|grad f(x_N)|"]] = np.nan
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def maps_view(params: ToyParams, minima: np.ndarray) -> None:
+    """Basin map at this t_max, reach share over a t_max sweep and the convergence-rate map."""
+    st.subheader("Basin and convergence-rate maps")
+    state = st.session_state
+    if not state[_key("maps")]:
+        st.button("Compute the basin and convergence-rate maps", key="toy_btn_maps", type="primary",
+                  on_click=_show_maps, args=(True,))
+        st.caption("Every start of a grid over the window, the chosen method and step rule, over a sweep of t_max.")
+        return
+    left, right = st.columns([2, 1])
+    left.radio("Sweep", list(SWEEP_SIZES), horizontal=True, key=_key("sweep"),
+               format_func=lambda s: f"{s}: grid {SWEEP_SIZES[s][0]}^2, {SWEEP_SIZES[s][1]} t_max values")
+    right.button("Hide the maps", key="toy_btn_hide_maps", on_click=_show_maps, args=(False,))
+    grid, count = SWEEP_SIZES[state[_key("sweep")]]
+    common = (params.method, params.rule, params.step, params.schedule)
+    weights = (params.data_weight, params.prior_weight)
+    basin = cached_basin(*common, params.t_max, params.t_min, params.n_iter, *weights, grid)
+    bar = st.progress(0.0, text="Sweeping t_max ...")
+
+    def progress(i: int, total: int) -> None:
+        bar.progress(i / total, text=f"Sweeping t_max: {i} of {total}")
+
+    sweep = cached_sweep(*common, params.t_min, params.n_iter, *weights, grid, count, _progress=progress)
+    bar.empty()
+    st.caption(f"At t_max = {params.t_max:g}: {basin.frac_global:.0%} of starts reach x*, "
+               f"{basin.frac_stationary:.0%} end at a stationary point of f (|grad f| <= 0.1). "
+               f"Sweep of {len(sweep.t_max)} t_max values took {sweep.seconds:.1f} s.")
+    cols = st.columns(2)
+    cols[0].plotly_chart(basin_figure(sweep.coords, basin.labels, minima,
+                                      title=f"Basin map: where each start ends, t_max = {params.t_max:g}"),
+                         key="toy_basin", width="stretch")
+    cols[1].plotly_chart(reach_figure(sweep.coords, sweep.reach_share, minima,
+                                      title="Share of the swept t_max values that bring each start to x*"),
+                         key="toy_reach", width="stretch")
+    st.plotly_chart(rate_figure(sweep.iterations, sweep.t_max, sweep.rate, mark_t_max=params.t_max,
+                                title="Convergence rate: share of starts within 0.1 of x*"),
+                    key="toy_rate", width="stretch")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page.
+
+
+def main() -> None:
+    """Lay out the Toy page."""
+    st.title("2D toy")
+    st.caption("A = [[1, 1], [0, 0]], y = A x* with x* = (1, 1): every point of the dashed line x1 + x2 = 2 fits "
+               "the data, and the prior p_t (five Gaussians, smoothed by a VE SDE) decides. GNC follows "
+               "x_{k+1} = x_k - b t_k grad F(x_k, t_k) as t_k falls from t_max to t_min.")
+    parsed, warnings = toy_params_from_query(st.query_params.to_dict())
+    _seed_widgets(parsed)
+    if warnings:
+        st.warning("; ".join(warnings))
+    params = controls_ui(parsed)
+    state = st.session_state
+    if _key("it") not in state:
+        state[_key("it")] = params.n_iter if parsed.it < 0 else parsed.it
+    state[_key("it")] = int(np.clip(state[_key("it")], 0, params.n_iter))
+
+    starts_list = tuple(starts_of(params))
+    names = tuple(f"{i + 1}: ({x1:g}, {x2:g})" for i, (x1, x2) in enumerate(starts_list))
+    with st.spinner("Running ..."):
+        result = cached_run(params.method, params.rule, params.step, params.schedule, params.t_max, params.t_min,
+                            params.n_iter, params.data_weight, params.prior_weight, starts_list)
+    paths = np.where(np.isfinite(result.path), result.path, np.nan)
+    records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}
+    # A NaN or Inf anywhere on a path counts, whichever way the backend flagged it.
+    diverged = result.diverged | ~np.isfinite(result.final).all(1) | ~np.isfinite(result.path).all((1, 2))
+    if diverged.any():
+        which = ", ".join(names[i] for i in np.flatnonzero(diverged))
+        st.warning(f"Diverged (the iterates overflowed) from start {which}: lower the step b or use a line search.")
+    minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
+    view = RunView(replace(params, it=state[_key("it")]), paths, records, names, minima)
+
+    transport_ui(params.n_iter, params.frame)
+    st.fragment(run_every=PLAY_INTERVAL if state["toy_playing"] else None)(live_view)(view)
+    results_table(view, result, diverged)
+    maps_view(params, minima)
+
+    if not state["toy_playing"]:
+        final = replace(params, it=state[_key("it")], maps=bool(state[_key("maps")]), t=state[_key("t")],
+                        follow=bool(state[_key("follow")]))
+        query = toy_params_to_query(final)
+        if st.query_params.to_dict() != query:
+            st.query_params.from_dict(query)
+
+
+main()

@@ -1,0 +1,221 @@
+"""The Toy page runs headless: its widgets drive the run, the shown iteration, the landscape and the maps."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer.urlstate import ToyParams, toy_params_to_query
+
+PAGE = Path(__file__).resolve().parents[1] / "pages" / "toy.py"
+TIMEOUT = 120
+
+
+def _page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """Plotly figures by their uirevision (stable names for the page's charts)."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {s["layout"].get("uirevision"): s for s in specs}
+
+
+def _array(value) -> np.ndarray:
+    """A plotly JSON array, plain or base64 typed buffer (plotly 6+)."""
+    if isinstance(value, dict) and "bdata" in value:
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = [int(n) for n in shape.split(",")]
+        return data.reshape(shape) if shape else data
+    return np.asarray(value, dtype=float)
+
+
+def _iteration(at: AppTest) -> int:
+    return int(at.slider(key="toy_it").value)
+
+
+def _warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    return _page()
+
+
+def test_default_run(app: AppTest) -> None:
+    assert not app.exception
+    charts = _charts(app)
+    assert {"toy-landscape", "toy-diagnostics"} <= set(charts)
+    assert _iteration(app) == ToyParams().n_iter
+    assert _warnings(app) == []
+    assert app.dataframe[0].value["ends at"].tolist() == ["x*"]  # the authors' first GNC path reaches x*
+
+
+def test_default_run_writes_its_state_to_the_url(app: AppTest) -> None:
+    query = {k: v for k, v in app.query_params.items()}
+    assert query["method"] in ("gnc", ["gnc"])
+    assert set(query) == set(toy_params_to_query(ToyParams()))
+
+
+def test_step_reset_and_play_move_the_shown_iteration(app: AppTest) -> None:
+    frame = ToyParams().frame
+    app.button(key="toy_btn_reset").click().run()
+    assert _iteration(app) == 0
+    for i in range(1, 4):
+        app.button(key="toy_btn_step").click().run()
+        assert not app.exception
+        assert _iteration(app) == i * frame
+    title = _charts(app)["toy-landscape"]["layout"]["title"]["text"]
+    assert f"k = {3 * frame}" in title
+    # Play: each run of the fragment advances one frame until Pause.
+    app.button(key="toy_btn_play").click().run()
+    assert app.session_state["toy_playing"]
+    shown = _iteration(app)
+    assert shown == 4 * frame
+    app.run()
+    assert _iteration(app) == shown + frame
+    app.button(key="toy_btn_play").click().run()  # the same button now pauses
+    assert not app.session_state["toy_playing"]
+    paused = _iteration(app)
+    app.run()
+    assert _iteration(app) == paused
+
+
+def test_play_stops_at_the_end() -> None:
+    at = _page({"n_iter": "40", "frame": "15", "it": "20"})
+    at.button(key="toy_btn_play").click().run()
+    at.run()
+    assert not at.exception
+    assert _iteration(at) == 40
+    assert not at.session_state["toy_playing"]
+
+
+def test_scrubber_moves_the_current_point(app: AppTest) -> None:
+    app.slider(key="toy_it").set_value(0).run()
+    spec = _charts(app)["toy-landscape"]
+    start = [t for t in spec["data"] if t.get("marker", {}).get("symbol") == "circle-open"][0]
+    current = spec["data"][-1]
+    np.testing.assert_allclose(_array(current["x"]), _array(start["x"]))
+
+
+def test_changing_method_reruns(app: AppTest) -> None:
+    before = _array(_charts(app)["toy-diagnostics"]["data"][0]["y"])
+    app.selectbox(key="toy_method").set_value("gd").run()
+    assert not app.exception
+    after = _array(_charts(app)["toy-diagnostics"]["data"][0]["y"])
+    assert not np.allclose(before, after, equal_nan=True)
+    assert np.allclose(after, ToyParams().t_min)  # plain descent runs at t_min throughout
+    app.selectbox(key="toy_method").set_value("gnc").run()
+
+
+def test_changing_t_reshapes_the_landscape_and_the_convexity_indicator(app: AppTest) -> None:
+    app.toggle(key="toy_follow").set_value(False).run()
+    app.select_slider(key="toy_t").set_value(0.01).run()
+    assert not app.exception
+    small = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
+    assert app.metric[0].value.startswith("-")  # not convex at small t
+    app.select_slider(key="toy_t").set_value(2.0).run()
+    large = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
+    assert small.shape == large.shape and not np.allclose(small, large)
+    assert not app.metric[0].value.startswith("-")  # convex above the threshold (about 0.98)
+    assert any("t >= 0.98" in c.value for c in app.caption)
+
+
+def test_preset_sets_method_and_t_max() -> None:
+    at = _page()
+    at.selectbox(key="toy_preset").set_value("gl-local").run()
+    assert not at.exception
+    assert at.selectbox(key="toy_method").value == "gradient-like"
+    assert at.selectbox(key="toy_rule").value == "armijo"
+    assert at.number_input(key="toy_t_max").value == pytest.approx(0.152)
+    assert at.dataframe[0].value["start"].tolist() == ["1: (2.12, -5.56)"]
+
+
+def test_random_typed_and_grid_starts() -> None:
+    at = _page({"n_iter": "100"})
+    at.radio(key="toy_starts").set_value("random").run()
+    at.number_input(key="toy_k").set_value(4).run()
+    assert not at.exception and len(at.dataframe[0].value) == 4
+    first = at.dataframe[0].value["start"].tolist()
+    at.number_input(key="toy_seed").set_value(1).run()
+    assert at.dataframe[0].value["start"].tolist() != first
+    at.radio(key="toy_starts").set_value("typed").run()
+    at.text_input(key="toy_points").input("1, 2; -3, 4; 5, 5").run()
+    assert not at.exception and len(at.dataframe[0].value) == 3
+    at.text_input(key="toy_points").input("1, 2, 3").run()
+    assert not at.exception and any("points" in w for w in _warnings(at))
+    at.radio(key="toy_starts").set_value("grid").run()
+    at.multiselect(key="toy_picks").set_value(["-8, -8", "0, 4", "8, 8"]).run()
+    assert not at.exception
+    assert at.dataframe[0].value["start"].tolist() == ["1: (-8, -8)", "2: (0, 4)", "3: (8, 8)"]
+
+
+def test_maps_button_shows_basin_reach_and_rate() -> None:
+    at = _page({"n_iter": "150"})
+    assert "toy-basin" not in _charts(at)
+    at.button(key="toy_btn_maps").click().run()
+    assert not at.exception
+    charts = _charts(at)
+    assert {"toy-basin", "toy-reach", "toy-rate"} <= set(charts)
+    labels = _array(charts["toy-basin"]["data"][0]["z"])
+    assert labels.min() >= -1 and labels.max() <= 3
+    assert at.query_params["maps"] in ("1", ["1"])
+
+
+def test_query_params_reproduce_the_view() -> None:
+    wanted = {"method": "gradient-like", "rule": "armijo", "t_max": "0.152", "n_iter": "300", "starts": "typed",
+              "points": "2.12, -5.56; 4, 4", "it": "120", "follow": "0", "t": "0.5", "frame": "7"}
+    at = _page(wanted)
+    assert not at.exception and _warnings(at) == []
+    assert at.selectbox(key="toy_method").value == "gradient-like"
+    assert at.selectbox(key="toy_rule").value == "armijo"
+    assert at.number_input(key="toy_n_iter").value == 300
+    assert _iteration(at) == 120
+    assert at.select_slider(key="toy_t").value == 0.5
+    assert "t = 0.5, iteration k = 120" in _charts(at)["toy-landscape"]["layout"]["title"]["text"]
+    assert at.dataframe[0].value["start"].tolist() == ["1: (2.12, -5.56)", "2: (4, 4)"]
+    # The URL written back names the same view, so a copied link reproduces it.
+    again = _page({k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()})
+    assert _iteration(again) == 120
+    np.testing.assert_allclose(_array(_charts(again)["toy-landscape"]["data"][-1]["x"]),
+                               _array(_charts(at)["toy-landscape"]["data"][-1]["x"]))
+
+
+def test_bad_query_params_warn_and_fall_back() -> None:
+    at = _page({"t_max": "nan", "n_iter": "-4", "method": "newton", "bogus": "1", "t_min": "5", "it": "1e9",
+                "points": "inf, 0", "starts": "typed"})
+    assert not at.exception
+    warnings = _warnings(at)
+    assert len(warnings) == 1  # one line
+    for word in ("t_max", "n_iter", "method", "bogus", "it", "points"):
+        assert word in warnings[0]
+    assert at.selectbox(key="toy_method").value == ToyParams().method
+    assert _iteration(at) == ToyParams().n_iter
+
+
+def test_divergent_step_warns_naming_the_starts() -> None:
+    at = _page({"step": "1e6", "starts": "typed", "points": "-3.94, -7.17; 9.19, 4.14", "n_iter": "200"})
+    assert not at.exception
+    diverged = [w for w in _warnings(at) if "Diverged" in w]
+    assert len(diverged) == 1
+    assert "(-3.94, -7.17)" in diverged[0] and "(9.19, 4.14)" in diverged[0]
+    assert set(at.dataframe[0].value["ends at"]) == {"diverged"}
+
+
+def test_inconsistent_widgets_warn_instead_of_raising() -> None:
+    at = _page()
+    at.number_input(key="toy_t_min").set_value(0.9).run()
+    at.number_input(key="toy_t_max").set_value(0.5).run()
+    assert not at.exception
+    assert any("t_min" in w for w in _warnings(at))
