@@ -386,7 +386,9 @@ def main() -> None:
     st.caption("A = [[1, 1], [0, 0]], y = A x* with x* = (1, 1): every point of the dashed line x1 + x2 = 2 fits "
                "the data, and the prior p_t (five Gaussians, smoothed by a VE SDE) decides. GNC follows "
                "x_{k+1} = x_k - b t_k grad F(x_k, t_k) as t_k falls from t_max to t_min.")
-    parsed, warnings = toy_params_from_query(st.query_params.to_dict())
+    # Streamlit clears the URL when the user switches pages; coming back restores the last view of the session.
+    query = st.query_params.to_dict() or st.session_state.get("toy_last_query", {})
+    parsed, warnings = toy_params_from_query(query)
     _seed_widgets(parsed)
     if warnings:
         st.warning("; ".join(warnings))
@@ -420,6 +422,7 @@ def main() -> None:
         final = replace(params, it=state[_key("it")], maps=bool(state[_key("maps")]), t=state[_key("t")],
                         follow=bool(state[_key("follow")]))
         query = toy_params_to_query(final)
+        state["toy_last_query"] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
 

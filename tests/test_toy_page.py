@@ -219,3 +219,17 @@ def test_inconsistent_widgets_warn_instead_of_raising() -> None:
     at.number_input(key="toy_t_max").set_value(0.5).run()
     assert not at.exception
     assert any("t_min" in w for w in _warnings(at))
+
+
+def test_coming_back_without_a_url_restores_the_last_view() -> None:
+    at = _page({"n_iter": "100"})
+    at.selectbox(key="toy_method").set_value("gd").run()
+    last = at.session_state["toy_last_query"]
+    assert last["method"] == "gd" and last["n_iter"] == "100"
+    # Switching pages clears the URL and the page's widgets; only the session's memory of the view is left.
+    back = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    back.session_state["toy_last_query"] = last
+    back.run()
+    assert not back.exception
+    assert back.selectbox(key="toy_method").value == "gd"
+    assert back.number_input(key="toy_n_iter").value == 100
