@@ -6,11 +6,14 @@ import streamlit as st
 
 st.set_page_config(page_title="GNC explorer", layout="wide")
 
+# The page scripts live in views/, not pages/: Streamlit still auto-discovers a pages/ folder when the first
+# visit to a fresh server is a deep link (say /toy?method=gd), which would bypass this navigation.
+
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/toy.py", title="Toy", icon=":material/scatter_plot:", url_path="toy"),
-    st.Page("pages/ct.py", title="CT", icon=":material/radiology:", url_path="ct"),
-    st.Page("pages/prior.py", title="Prior", icon=":material/blur_on:", url_path="prior"),
+    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("views/toy.py", title="Toy", icon=":material/scatter_plot:", url_path="toy"),
+    st.Page("views/ct.py", title="CT", icon=":material/radiology:", url_path="ct"),
+    st.Page("views/prior.py", title="Prior", icon=":material/blur_on:", url_path="prior"),
 ]
 
 st.navigation(PAGES).run()

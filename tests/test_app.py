@@ -24,11 +24,11 @@ def test_app_renders_home() -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_app_switches_to_every_page(page: str) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     assert not at.exception
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_file_runs_alone(page: str) -> None:
-    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "views" / f"{page}.py"), default_timeout=180).run()
     assert not at.exception

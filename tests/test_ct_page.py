@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "ct.py"
+PAGE = Path(__file__).resolve().parents[1] / "views" / "ct.py"
 
 
 def _sinogram_angles(at: AppTest, index: int) -> int:

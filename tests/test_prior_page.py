@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "prior.py"
+PAGE = Path(__file__).resolve().parents[1] / "views" / "prior.py"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.urlstate import ToyParams, toy_params_to_query
 
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "toy.py"
+PAGE = Path(__file__).resolve().parents[1] / "views" / "toy.py"
 TIMEOUT = 120
 
 

@@ -134,7 +134,7 @@ def denoise_view(prior) -> None:
                "they grow like 1 / s(t)^2 as t shrinks.")
 
 
-st.header("The CT prior")
+st.title("The CT prior")
 name, prior = prior_ui()
 samples_tab, denoise_tab = st.tabs(["Samples", "Denoising and energy"])
 with samples_tab:

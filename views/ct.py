@@ -132,7 +132,7 @@ def forward_model_view() -> ForwardModel | None:
     return ForwardModel(params, operator, x, y, x_fbp)
 
 
-st.header("CT: parallel-beam tomography")
+st.title("CT: parallel-beam tomography")
 (forward_tab,) = st.tabs(["Forward model"])
 with forward_tab:
     forward_model_view()

@@ -22,9 +22,9 @@ st.markdown(
     "falls into whichever minimum lies nearest its start."
 )
 LINKS = (
-    ("pages/toy.py", "toy", "Toy: the paper's 2D example, path by path", ":material/scatter_plot:"),
-    ("pages/ct.py", "ct", "CT: sparse-angle tomography with a learned prior", ":material/radiology:"),
-    ("pages/prior.py", "prior", "Prior: the learned energy and its samples", ":material/blur_on:"),
+    ("views/toy.py", "toy", "Toy: the paper's 2D example, path by path", ":material/scatter_plot:"),
+    ("views/ct.py", "ct", "CT: sparse-angle tomography with a learned prior", ":material/radiology:"),
+    ("views/prior.py", "prior", "Prior: the learned energy and its samples", ":material/blur_on:"),
 )  # (page file, URL path set in app.py, label, icon)
 
 for path, url, label, icon in LINKS:
