@@ -1,4 +1,4 @@
-"""Command line: `python -m explorer {toy,maps,bench,train} ...`.
+"""Command line: `python -m explorer {toy,maps,ct,bench,train} ...`.
 
 Bad input gives a one-line error on stderr and exit status 2, never a traceback.
 """
@@ -133,7 +133,7 @@ def cmd_maps(args) -> int:
                            schedule=args.schedule)
     at = analysis.run_grid(problem, method, rule, t_max=args.t_max, n_iter=args.iters, grid=args.grid,
                            schedule=args.schedule)
-    written = _write_maps(out, args.format, sweep, at, args.method)
+    written = _write_maps(out, args.format, sweep, at, args.method, problem)
     summary = {"seconds": time.perf_counter() - t0, "files": [str(p) for p in written],
                "frac_global_by_t_max": {f"{r.t_max:.6g}": r.frac_global for r in sweep.runs}}
     _write_json(str(out / "maps.json"), summary)
@@ -141,7 +141,7 @@ def cmd_maps(args) -> int:
     return 0
 
 
-def _write_maps(out: Path, formats: list[str], sweep, at, method: str) -> list[Path]:
+def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: ToyProblem) -> list[Path]:
     from . import raster
 
     written: list[Path] = []
@@ -166,7 +166,7 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str) -> list[P
         # Rows: t_max from small (bottom) to large (top) on a log axis.
         order = np.argsort(sweep.t_max)
         p = out / "rate_map.png"
-        raster.write_map_png(str(p), raster.ramp_colours(sweep.rate[order], 0, 1), scale=3,
+        raster.write_map_png(str(p), raster.ramp_colours(sweep.rate[order], 0, 1),
                              title=f"{method}: share within 0.1 of x* (dark 0, yellow 1)",
                              x_label=f"iteration 0..{int(sweep.iterations[-1])}",
                              y_label=f"t_max {sweep.t_max.min():g}..{sweep.t_max.max():g}")
@@ -174,10 +174,15 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str) -> list[P
     if "html" in formats:
         from .figures import toy as toy_figures
 
+        minima = problem.find_minima().numpy()
         figures = {
-            "basin_map": toy_figures.basin_figure(sweep.coords, at.labels, title=f"{method}, t_max = {at.t_max:g}"),
-            "reach_map": toy_figures.reach_figure(sweep.coords, sweep.reach_share),
-            "rate_map": toy_figures.rate_figure(sweep.iterations, sweep.t_max, sweep.rate),
+            "basin_map": toy_figures.basin_figure(sweep.coords, at.labels, minima,
+                                                  title=f"{method}: where each start ends, t_max = {at.t_max:g}"),
+            "reach_map": toy_figures.reach_figure(sweep.coords, sweep.reach_share, minima,
+                                                  title=f"{method}: share of {len(sweep.t_max)} t_max values "
+                                                        "reaching x*"),
+            "rate_map": toy_figures.rate_figure(sweep.iterations, sweep.t_max, sweep.rate,
+                                                title=f"{method}: share of starts within 0.1 of x*"),
         }
         for name, fig in figures.items():
             p = out / f"{name}.html"
@@ -186,11 +191,107 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str) -> list[P
     return written
 
 
+def cmd_ct(args) -> int:
+    """Reconstruct one CT problem from one or more starts; write report, images and history to --out."""
+    import torch
+
+    from . import ct
+    from .weights import WeightsError
+
+    if len(set(args.init)) != len(args.init):
+        raise CommandError(f"--init names a start twice: {' '.join(args.init)}")
+    torch.set_num_threads(args.threads)
+    prior_name = args.prior
+    if prior_name is None:
+        prior_name = "network" if args.weights else ct.default_prior_name()
+        if prior_name == "gaussian":
+            print("note: shipped prior weights not found; using the analytic Gaussian prior (--prior gaussian)",
+                  file=sys.stderr)
+    config = ct.CTConfig(
+        size=args.size, angles=args.angles, noise=args.noise, noise_seed=args.noise_seed, phantom=args.phantom,
+        phantom_seed=args.seed, prior=prior_name, alpha=args.alpha, method=args.method, schedule=args.schedule,
+        t_max=args.t_max, t_min=args.t_min, iters=args.iters, step_rule=args.step, step_size=args.step_size,
+        clip=args.clip, inits=tuple(args.init), init_seed=args.init_seed, record_every=args.record_every)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        prior = ct.load_prior(prior_name, config.size, args.weights)
+    except WeightsError as err:
+        raise CommandError(str(err)) from None
+    problem = ct.make_problem(config, prior)
+    x0 = ct.initialisations(config.inits, problem)
+    start_psnr, start_ssim = ct.quality(x0, problem.truth, config.clip_metrics)
+    trajectory = ct.reconstruct(problem, x0, config)
+    seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
+    frames_psnr, frames_ssim = ct.trajectory_quality(trajectory, problem.truth, config.clip_metrics)
+    fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, config.clip_metrics)
+    tv = ct.tv_reconstruction(problem)
+    tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, config.clip_metrics)
+    report = {
+        "inits": list(config.inits),
+        "psnr": frames_psnr[-1].tolist(), "ssim": frames_ssim[-1].tolist(),
+        "start_psnr": start_psnr.tolist(), "start_ssim": start_ssim.tolist(),
+        "fbp_psnr": float(fbp_psnr[0]), "fbp_ssim": float(fbp_ssim[0]),
+        "tv_psnr": float(tv_psnr[0]), "tv_ssim": float(tv_ssim[0]),
+        "tv": {"lambda": config.tv_weight, "iters": tv.iters, "rel_change": tv.rel_change, "seconds": tv.seconds},
+        "seconds": seconds, "iterations_run": trajectory.n_iter,
+        "status": trajectory.status, "message": trajectory.message,
+        "metrics_clipped": config.clip_metrics, "operator_norm": problem.operator.scale,
+        "weights": str(args.weights) if prior_name == "network" and args.weights else None,
+        "threads": args.threads, "config": config.to_dict(),
+    }
+    _write_json(str(out / "report.json"), report)
+    np.save(out / "truth.npy", problem.truth[0, 0].numpy())
+    np.save(out / "recon.npy", trajectory.final[:, 0].numpy())
+    np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
+    _write_ct_history(out / "history.csv", trajectory, frames_psnr, frames_ssim, config)
+    for name, p, s in zip(config.inits, report["psnr"], report["ssim"]):
+        print(f"{args.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")
+    print(f"FBP: PSNR {report['fbp_psnr']:.2f} dB  TV: PSNR {report['tv_psnr']:.2f} dB  ({seconds:.2f} s)")
+    if trajectory.status == "diverged":
+        print(f"error: {trajectory.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_ct_history(path: Path, trajectory, frames_psnr, frames_ssim, config) -> None:
+    """One row per start and iteration k = 0 .. N (N: the final iterate, which has no step of its own)."""
+    import csv
+
+    def cell(value: float) -> str:
+        return "" if not math.isfinite(value) else f"{value:.8g}"
+
+    recorded = {int(k): i for i, k in enumerate(trajectory.iters.tolist())}
+    with open(path, "w", newline="") as fh:
+        fh.write(f"# psnr and ssim (clipped to [0, 1]: {config.clip_metrics}) are computed on the recorded "
+                 f"iterates only, every {config.record_every} iterations and the last; empty elsewhere. "
+                 "Row iter = k: t, step, f = F(x_k, t_min), descent_cos and seconds of the step taken from x_k.\n")
+        writer = csv.writer(fh)
+        writer.writerow(["start", "iter", "t", "step", "f", "psnr", "ssim", "descent_cos", "seconds"])
+        n = trajectory.n_iter
+        for j, name in enumerate(config.inits):
+            for k in range(n + 1):
+                frame = recorded.get(k)
+                metrics = ([cell(frames_psnr[frame, j]), cell(frames_ssim[frame, j])] if frame is not None
+                           else ["", ""])
+                if k < n:
+                    row = [cell(float(trajectory.t[k, j])), cell(float(trajectory.step[k, j])),
+                           cell(float(trajectory.f[k, j]))]
+                    tail = [cell(float(trajectory.cos[k, j])), cell(float(trajectory.seconds[k]))]
+                else:
+                    row, tail = ["", "", ""], ["", ""]
+                writer.writerow([name, k, *row, *metrics, *tail])
+
+
 def cmd_bench(args) -> int:
     if args.what == "toy":
         from .bench import toy as bench
 
         result = bench.run(args.json, threads=args.threads, sweep_count=args.sweep_count)
+    elif args.what == "ct":
+        from .bench import ct as bench
+
+        result = bench.run(args.json, threads=args.threads)
     else:
         from .bench import operator as bench
 
@@ -218,6 +319,55 @@ def _write_json(path: str | None, data: dict) -> None:
         json.dump(data, fh, indent=2)
 
 
+def _add_ct_parser(sub) -> None:
+    from . import ct
+
+    d = ct.CTConfig()
+    p = sub.add_parser("ct", help="reconstruct a CT phantom with GNC (or another method) from several starts")
+    p.add_argument("--size", type=_number(int, low=8, high=256, name="--size"), default=d.size,
+                   help=f"image side n (default {d.size})")
+    p.add_argument("--angles", type=_number(int, low=1, high=720, name="--angles"), default=d.angles,
+                   help=f"projection angles over [0, pi) (default {d.angles})")
+    p.add_argument("--noise", type=_number(float, low=0, high=10, name="--noise"), default=d.noise,
+                   help=f"relative noise level (default {d.noise})")
+    p.add_argument("--noise-seed", type=_number(int, low=0, high=2**63 - 1, name="--noise-seed"),
+                   default=d.noise_seed, help=f"seed of the measurement noise (default {d.noise_seed})")
+    p.add_argument("--phantom", choices=list(ct.PHANTOMS), default=d.phantom, help=f"(default {d.phantom})")
+    p.add_argument("--seed", type=_number(int, low=0, high=2**63 - 1, name="--seed"), default=d.phantom_seed,
+                   help=f"seed of the ellipse phantom (default {d.phantom_seed}, held out from training)")
+    p.add_argument("--init", nargs="+", choices=[name for name in ct.INITS if name != "upload"],
+                   default=list(d.inits), help="starts, run as one batch (default zeros)")
+    p.add_argument("--init-seed", type=_number(int, low=0, high=2**63 - 1, name="--init-seed"),
+                   default=d.init_seed, help=f"seed of the noise start (default {d.init_seed})")
+    p.add_argument("--method", choices=list(METHODS), default=d.method, help=f"solver (default {d.method})")
+    p.add_argument("--iters", type=_number(int, low=1, high=100_000, name="--iters"), default=d.iters,
+                   help=f"iterations N (default {d.iters})")
+    p.add_argument("--schedule", choices=list(schedules.SCHEDULES), default=d.schedule,
+                   help=f"smoothing schedule (default {d.schedule})")
+    p.add_argument("--t-max", type=_number(float, low=0, low_open=True, high=1, name="--t-max"), default=d.t_max,
+                   help=f"t_max (default {d.t_max:g})")
+    p.add_argument("--t-min", type=_number(float, low=0, low_open=True, high=1, name="--t-min"), default=d.t_min,
+                   help=f"t_min (default {d.t_min:g})")
+    p.add_argument("--prior", choices=list(ct.PRIORS), default=None,
+                   help="prior (default: network when the shipped weights load, else gaussian)")
+    p.add_argument("--weights", default=None, help="weights file of the network prior (default: the shipped one)")
+    p.add_argument("--alpha", type=_number(float, low=0, high=1e6, name="--alpha"), default=None,
+                   help="prior weight on the normalised problem (default: tuned per prior, "
+                        + ", ".join(f"{k} {v:g}" for k, v in ct.ALPHA.items()) + ")")
+    p.add_argument("--step", choices=list(ct.STEP_RULE_NAMES), default=d.step_rule,
+                   help="step rule: bb (Barzilai-Borwein then Armijo), armijo or fixed (default bb)")
+    p.add_argument("--step-size", type=_number(float, low=0, low_open=True, high=1e12, name="--step-size"),
+                   default=None, help="fixed step b, or the first trial step of a line search (default: tuned)")
+    p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=d.clip,
+                   help="project iterates onto [0, 1] (default on)")
+    p.add_argument("--record-every", type=_number(int, low=1, high=100_000, name="--record-every"),
+                   default=d.record_every, help=f"PSNR / SSIM history stride (default {d.record_every})")
+    p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2,
+                   help="compute threads (default 2)")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.set_defaults(func=cmd_ct)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m explorer",
                                      description="GNC explorer: graduated optimisation with score-based priors.")
@@ -240,8 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_maps)
 
-    p = sub.add_parser("bench", help="benchmarks: toy solves or the CT operator")
-    p.add_argument("what", choices=["toy", "operator"])
+    _add_ct_parser(sub)
+
+    p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator or CT reconstruction")
+    p.add_argument("what", choices=["toy", "operator", "ct"])
     p.add_argument("--json", help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
     p.add_argument("--sweep-count", type=_number(int, low=1, high=1000, name="--sweep-count"), default=100,

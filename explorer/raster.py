@@ -21,20 +21,24 @@ def ramp_colours(values: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
 
 
 def write_map_png(path: str, rgb: np.ndarray, *, title: str, x_label: str, y_label: str,
-                  legend: list[tuple[str, tuple[int, int, int]]] | None = None, scale: int = 4) -> None:
+                  legend: list[tuple[str, tuple[int, int, int]]] | None = None, width: int = 480) -> None:
     """Write an (H, W, 3) uint8 map as a PNG with a title, axis names and an optional colour legend.
 
-    Row 0 of `rgb` is drawn at the bottom (the y axis points up).
+    Row 0 of `rgb` is drawn at the bottom (the y axis points up); cells are scaled up to about `width` pixels.
     """
+    sx = max(1, round(width / rgb.shape[1]))
+    sy = max(sx, round(width / 2 / rgb.shape[0]))  # few rows (a t_max sweep) still get a readable height
     image = Image.fromarray(np.ascontiguousarray(rgb[::-1])).resize(
-        (rgb.shape[1] * scale, rgb.shape[0] * scale), Image.NEAREST)
-    margin, legend_h = 40, 22 * (len(legend) if legend else 0)
-    canvas = Image.new("RGB", (image.width + 2 * margin, image.height + 2 * margin + legend_h), "white")
+        (rgb.shape[1] * sx, min(rgb.shape[0] * sy, 3 * width // 2)), Image.NEAREST)
+    margin, legend_h = 60, 22 * (len(legend) if legend else 0)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    text_w = int(probe.textlength(title)) + 2 * margin
+    canvas = Image.new("RGB", (max(image.width + 2 * margin, text_w), image.height + 2 * margin + legend_h), "white")
     canvas.paste(image, (margin, margin))
     draw = ImageDraw.Draw(canvas)
     draw.text((margin, 12), title, fill="black")
-    draw.text((margin + image.width // 2 - 20, margin + image.height + 6), x_label, fill="black")
-    draw.text((4, margin + image.height // 2), y_label, fill="black")
+    draw.text((margin, margin + image.height + 6), f"horizontal: {x_label}", fill="black")
+    draw.text((margin, margin - 18), f"vertical: {y_label} (up)", fill="black")
     for i, (name, colour) in enumerate(legend or []):
         top = margin + image.height + 26 + 22 * i
         draw.rectangle([margin, top, margin + 14, top + 14], fill=colour)
