@@ -139,7 +139,9 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
     names = list(names) if names is not None else [f"start {i + 1}" for i in range(n_starts)]
     k = np.arange(n, dtype=np.int32)
     for row, (key, label, log) in enumerate(DIAGNOSTICS, start=1):
-        data = np.asarray(records[key], dtype=np.float32)
+        # float32 halves what goes to the browser; values beyond its range (a diverging run) become inf.
+        with np.errstate(over="ignore"):
+            data = np.asarray(records[key], dtype=np.float32)
         if log:
             # Zero steps (skipped iterations) and zero gradients have no place on a log axis.
             data = np.where(data > 0, data, np.nan)
