@@ -1,0 +1,110 @@
+"""`python -m explorer ct` writes every promised file with the right shapes and keys; bad input is one line, exit 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explorer import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+N, ITERS = 32, 10
+INITS = ["zeros", "fbp", "noise", "constant"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ct")
+    res = subprocess.run(
+        [sys.executable, "-m", "explorer", "ct", "--size", str(N), "--angles", "20", "--iters", str(ITERS),
+         "--prior", "gaussian", "--init", *INITS, "--record-every", "5", "--threads", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def test_writes_the_report_with_every_key(run_dir):
+    report = json.loads((run_dir / "report.json").read_text())
+    for key in ("psnr", "ssim", "start_psnr", "start_ssim"):
+        assert len(report[key]) == len(INITS), key
+    for key in ("fbp_psnr", "fbp_ssim", "tv_psnr", "tv_ssim", "seconds"):
+        assert isinstance(report[key], float), key
+    assert report["inits"] == INITS and report["status"] == "finished"
+    assert report["tv_psnr"] > report["fbp_psnr"]
+    config = report["config"]
+    assert (config["size"], config["angles"], config["iters"], config["prior"]) == (N, 20, ITERS, "gaussian")
+    assert config["alpha_used"] > 0 and config["step_rule"] == "bb"
+
+
+def test_writes_images_of_the_right_shapes(run_dir):
+    assert np.load(run_dir / "truth.npy").shape == (N, N)
+    assert np.load(run_dir / "recon.npy").shape == (len(INITS), N, N)
+    assert np.load(run_dir / "fbp.npy").shape == (N, N)
+    recon = np.load(run_dir / "recon.npy")
+    assert recon.dtype == np.float32 and recon.min() >= 0 and recon.max() <= 1
+
+
+def test_writes_the_history(run_dir):
+    lines = (run_dir / "history.csv").read_text().splitlines()
+    assert lines[0].startswith("#") and "every 5 iterations" in lines[0]
+    rows = list(csv.DictReader(lines[1:]))
+    assert list(rows[0]) == ["start", "iter", "t", "step", "f", "psnr", "ssim", "descent_cos", "seconds"]
+    assert len(rows) == len(INITS) * (ITERS + 1)
+    by_start = {name: [r for r in rows if r["start"] == name] for name in INITS}
+    for name, rs in by_start.items():
+        assert [int(r["iter"]) for r in rs] == list(range(ITERS + 1))
+        scored = [int(r["iter"]) for r in rs if r["psnr"]]
+        assert scored == [0, 5, 10]
+        assert float(rs[0]["t"]) == 1.0 and all(r["f"] for r in rs[:-1])
+    report = json.loads((run_dir / "report.json").read_text())
+    assert float(by_start["fbp"][-1]["psnr"]) == pytest.approx(report["psnr"][1])
+
+
+def test_a_diverging_run_keeps_its_files_and_exits_1(tmp_path, capsys):
+    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "30", "--prior", "gaussian", "--step", "fixed",
+                     "--step-size", "1e6", "--no-clip", "--threads", "1", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "NaN or Inf detected" in err[0]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["status"] == "diverged"
+    assert np.isfinite(np.load(tmp_path / "recon.npy")).all()
+
+
+@pytest.mark.parametrize("args", [
+    ("--size", "4"),
+    ("--size", "big"),
+    ("--angles", "0"),
+    ("--noise", "nan"),
+    ("--noise", "-0.1"),
+    ("--init", "lena"),
+    ("--init", "zeros", "zeros"),
+    ("--method", "newton"),
+    ("--step-size", "0"),
+    ("--alpha", "-1"),
+    ("--t-max", "0.0001"),
+    ("--prior", "network", "--weights", "/no/such/weights.safetensors"),
+    ("--clip", "False"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, tmp_path, capsys):
+    argv = ["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "gaussian",
+            "--out", str(tmp_path), *args]
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse refuses before main's own handler
+        code = exc.code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error:"), err
+
+
+def test_missing_out_is_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["ct"])
+    assert exc.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
