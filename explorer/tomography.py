@@ -9,7 +9,10 @@ pixel units: a 64 x 64 image with 30 angles gives ||A|| of about 43. This scalin
 step sizes and prior weights elsewhere are tuned for it.
 
 A is stored as a CSR matrix and A^T as a second CSR matrix holding exactly the same float32 values,
-so <A x, y> = <x, A^T y> up to summation rounding. Autograd through ``A`` yields ``A_adjoint`` and
+so <A x, y> = <x, A^T y> up to summation rounding. When the angles come in pairs theta, theta + pi/2 (every
+even count of uniform angles), only the first half is stored: the rays at theta + pi/2 are those at theta
+applied to the image turned by -pi/2, an exact permutation, so one pass over half the matrix with two
+columns does the work of the full matrix (about twice as fast, half the memory and build time). Autograd through ``A`` yields ``A_adjoint`` and
 vice versa.
 """
 
@@ -90,6 +93,15 @@ def _joseph_rows(n: int, angles: np.ndarray, n_detectors: int
     return counts, pixel[keep], value[keep]
 
 
+def _quarter_turn_pairs(angles: torch.Tensor) -> bool:
+    """True when the second half of the angles is the first half plus pi/2 (any even uniform set)."""
+    count = angles.numel()
+    if count < 2 or count % 2:
+        return False
+    half = count // 2
+    return bool(torch.allclose(angles[half:], angles[:half] + math.pi / 2, rtol=0, atol=1e-9))
+
+
 def _to_torch_csr(matrix: scipy.sparse.csr_matrix) -> torch.Tensor:
     # int32 indices run the CPU sparse kernels about twice as fast as int64.
     with warnings.catch_warnings():
@@ -161,10 +173,13 @@ class ParallelBeam:
     """
 
     def __init__(self, n: int, angles: torch.Tensor, n_detectors: int,
-                 matrix: scipy.sparse.csr_matrix) -> None:
+                 matrix: scipy.sparse.csr_matrix, quarter_turn: bool = False) -> None:
         self.n = n
         self.angles = angles
         self.n_detectors = n_detectors
+        # With quarter_turn, `matrix` holds only the first half of the angles; the second half are the
+        # same rays turned by pi/2, applied to the image turned the other way (see _quarter_turn_pairs).
+        self.quarter_turn = quarter_turn
         self.nnz = int(matrix.nnz)
         self.build_seconds = 0.0  # wall time the geometry took to build, set by build()
         self._matrices = {(torch.float32, torch.device("cpu")):
@@ -182,8 +197,10 @@ class ParallelBeam:
             raise ValueError("need at least one angle")
         n_detectors = default_detector_count(n) if n_detectors is None else int(n_detectors)
         start = time.perf_counter()
-        matrix = joseph_matrix(n, angles.numpy(), n_detectors)
-        op = cls(n, angles, n_detectors, matrix)
+        quarter_turn = _quarter_turn_pairs(angles)
+        stored = angles[: angles.numel() // 2] if quarter_turn else angles
+        matrix = joseph_matrix(n, stored.numpy(), n_detectors)
+        op = cls(n, angles, n_detectors, matrix, quarter_turn)
         op.build_seconds = time.perf_counter() - start
         return op
 
@@ -211,26 +228,46 @@ class ParallelBeam:
             self._matrices[key] = tuple(m.to(dtype=like.dtype, device=like.device) for m in base)
         return self._matrices[key]
 
-    def _apply(self, z: torch.Tensor, in_shape: tuple[int, int], out_shape: tuple[int, int],
-               transpose: bool) -> torch.Tensor:
-        if tuple(z.shape[-2:]) != in_shape:
-            raise ValueError(f"expected a tensor of shape (..., {in_shape[0]}, {in_shape[1]}), "
+    def _check(self, z: torch.Tensor, shape: tuple[int, int]) -> None:
+        if tuple(z.shape[-2:]) != shape:
+            raise ValueError(f"expected a tensor of shape (..., {shape[0]}, {shape[1]}), "
                              f"got {tuple(z.shape)}")
-        lead = z.shape[:-2]
-        matrix, matrix_t = self._pair(z)
+
+    def _product(self, rows: torch.Tensor, transpose: bool) -> torch.Tensor:
+        """M @ rows^T (or M^T @ rows^T) for rows of shape (C, columns of M): returns (C, rows of M)."""
+        matrix, matrix_t = self._pair(rows)
         if transpose:
             matrix, matrix_t = matrix_t, matrix
-        columns = z.reshape(-1, in_shape[0] * in_shape[1]).T
-        out = _SparseProduct.apply(columns, matrix, matrix_t)
-        return out.T.reshape(*lead, *out_shape)
+        # Row-major (columns, C) operands run the CPU sparse kernel faster than column-major ones.
+        return _SparseProduct.apply(rows.T.contiguous(), matrix, matrix_t).T
 
     def A(self, x: torch.Tensor) -> torch.Tensor:
         """Project images x of shape (..., n, n) to sinograms (..., n_angles, n_detectors)."""
-        return self._apply(x, self.image_shape, self.sinogram_shape, transpose=False)
+        self._check(x, self.image_shape)
+        lead, flat = x.shape[:-2], x.reshape(-1, self.n * self.n)
+        if not self.quarter_turn:
+            return self._product(flat, False).reshape(*lead, *self.sinogram_shape)
+        # One pass over the half matrix serves both halves of the angles: the rays at theta + pi/2
+        # see the image turned by -pi/2 as the rays at theta see the image itself.
+        turned = torch.rot90(x.reshape(-1, self.n, self.n), -1, (1, 2)).reshape(-1, self.n * self.n)
+        both = self._product(torch.cat([flat, turned]), False)
+        first, second = both.reshape(2, -1, self.n_angles // 2, self.n_detectors).unbind(0)
+        return torch.cat([first, second], dim=1).reshape(*lead, *self.sinogram_shape)
 
     def A_adjoint(self, y: torch.Tensor) -> torch.Tensor:
         """Backproject sinograms y of shape (..., n_angles, n_detectors) to images (..., n, n)."""
-        return self._apply(y, self.sinogram_shape, self.image_shape, transpose=True)
+        self._check(y, self.sinogram_shape)
+        lead = y.shape[:-2]
+        if not self.quarter_turn:
+            flat = y.reshape(-1, self.n_angles * self.n_detectors)
+            return self._product(flat, True).reshape(*lead, *self.image_shape)
+        half = self.n_angles // 2
+        y = y.reshape(-1, self.n_angles, self.n_detectors)
+        rows = torch.cat([y[:, :half].reshape(-1, half * self.n_detectors),
+                          y[:, half:].reshape(-1, half * self.n_detectors)])
+        first, second = self._product(rows, True).reshape(2, -1, self.n, self.n).unbind(0)
+        # The adjoint of turning by -pi/2 is turning back by +pi/2.
+        return (first + torch.rot90(second, 1, (1, 2))).reshape(*lead, *self.image_shape)
 
     def norm(self) -> float:
         """Spectral norm ||A||_2 by power iteration (for default step sizes), computed once."""

@@ -150,3 +150,21 @@ def test_build_128_with_180_angles_is_fast() -> None:
     op = ParallelBeam.build(128, uniform_angles(180))
     assert time.process_time() - start < 1.5
     assert op.nnz > 0
+
+
+@pytest.mark.parametrize("n,n_angles", [(32, 2), (48, 30), (65, 60)])
+def test_quarter_turn_storage_equals_the_full_matrix(n, n_angles):
+    """Angles in pairs theta, theta + pi/2 store half the matrix; the operator is the same one."""
+    angles = uniform_angles(n_angles)
+    compact = ParallelBeam.build(n, angles)
+    full = ParallelBeam.build(n, torch.cat([angles[: n_angles // 2], angles[n_angles // 2:] + 1e-7]))
+    full_again = ParallelBeam.build(n, angles.flip(0))
+    assert compact.quarter_turn and not full.quarter_turn and not full_again.quarter_turn
+    x = torch.rand(3, 1, n, n, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    y = torch.rand(3, 1, n_angles, compact.n_detectors, generator=torch.Generator().manual_seed(2),
+                   dtype=torch.float64)
+    assert torch.allclose(compact.A(x), full.A(x), rtol=1e-5, atol=1e-5 * float(full.A(x).abs().max()))
+    assert torch.allclose(compact.A_adjoint(y), full.A_adjoint(y), rtol=1e-5,
+                          atol=1e-5 * float(full.A_adjoint(y).abs().max()))
+    ax = compact.A(x)
+    assert abs(float((ax * y).sum() - (x * compact.A_adjoint(y)).sum())) < 1e-9 * float(ax.norm() * y.norm())
