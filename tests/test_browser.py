@@ -34,3 +34,44 @@ def test_page_loads_without_exception(page, app_url, name):
     assert page.locator('[data-testid="stMain"]').inner_text().strip() != ""
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
+
+
+def _iteration(url: str) -> int:
+    from urllib.parse import parse_qs, urlparse
+
+    return int(parse_qs(urlparse(url).query)["it"][0])
+
+
+def test_toy_step_and_play_move_the_trajectory(page, app_url):
+    page.goto(f"{app_url}/toy?it=200&frame=10")
+    wait_for_app(page)
+    assert _iteration(page.url) == 200
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('it=210')", timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function(
+        "() => Number(new URLSearchParams(window.location.search).get('it')) > 210 "
+        "|| document.body.innerText.includes('Pause')", timeout=60_000)
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.wait_for_function(
+        "() => Number(new URLSearchParams(window.location.search).get('it')) > 210", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "toy_after_play.png"))
+
+
+def test_a_link_reproduces_the_view(page, app_url):
+    page.goto(f"{app_url}/toy?method=gd&t_max=2.5&n_iter=300&it=150&seed=7&starts=random&k=3")
+    wait_for_app(page)
+    assert page.get_by_role("combobox", name="Method").input_value() == "Gradient descent on f (baseline)"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert _iteration(page.url) == 150
+    for key, value in (("method", "gd"), ("t_max", "2.5"), ("seed", "7"), ("k", "3")):
+        assert f"{key}={value}" in page.url
+
+
+def test_bad_url_values_warn_and_keep_working(page, app_url):
+    page.goto(f"{app_url}/toy?t_max=nan&n_iter=-5&seed=abc&bogus=1&t_min=5")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() >= 1
