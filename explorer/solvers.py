@@ -32,6 +32,7 @@ class Method(Protocol):
     """How a method picks the smoothing level t_k and the direction d_k for every start."""
 
     needs_descent: bool  # True: a direction that is not a descent direction of f takes no step
+    needs_grad_f: bool  # True: the direction needs grad f(x_k) at every iteration
 
     def direction(
         self, objective: Objective, x: torch.Tensor, k: int, schedule: torch.Tensor,
@@ -46,6 +47,7 @@ class GNCFlow:
     """Algorithm 1: t_k from the fixed schedule, d_k = -t_k grad_x F(x_k, t_k), every step taken."""
 
     needs_descent: bool = False
+    needs_grad_f: bool = False
 
     def direction(self, objective, x, k, schedule, level, grad_f):
         position = torch.full_like(level, min(k, len(schedule) - 1))
@@ -59,6 +61,7 @@ class GradientLike:
     """Algorithm 2 as in the authors' code: walk the schedule; skip (no step) when d_k is not descent for f."""
 
     needs_descent: bool = True
+    needs_grad_f: bool = True
 
     def direction(self, objective, x, k, schedule, level, grad_f):
         return GNCFlow.direction(self, objective, x, k, schedule, level, grad_f)
@@ -74,6 +77,7 @@ class AdaptiveSmoothing:
 
     c_angle: float = 0.0  # required |cos| of the angle between d and -grad f
     needs_descent: bool = True
+    needs_grad_f: bool = True
 
     def direction(self, objective, x, k, schedule, level, grad_f):
         last = len(schedule) - 1
@@ -98,6 +102,7 @@ class GradientDescent:
     """Plain gradient descent on f: t = t_min throughout and d = -grad f (the baseline)."""
 
     needs_descent: bool = False
+    needs_grad_f: bool = True
 
     def direction(self, objective, x, k, schedule, level, grad_f):
         t = torch.full((x.shape[0],), objective.t_min, dtype=torch.float64)
@@ -199,7 +204,7 @@ def iterate(
     t_min_b = torch.full((batch,), objective.t_min, dtype=torch.float64)
     nan = torch.full((batch,), math.nan, dtype=torch.float64)
     start = time.perf_counter()
-    needs_f = method.needs_descent or step_rule.searches or isinstance(method, GradientDescent)
+    needs_f = method.needs_grad_f or step_rule.searches
     for k in range(n_iter):
         with torch.no_grad():
             want_diag = needs_f or (diagnostics_every > 0 and k % diagnostics_every == 0) or k == n_iter - 1
