@@ -108,3 +108,17 @@ def test_missing_out_is_refused(capsys):
         cli.main(["ct"])
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_default_prior_is_the_network_when_shipped_else_gaussian_with_a_notice(tmp_path, capsys):
+    from explorer import ct
+
+    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 0
+    expected = ct.default_prior_name()
+    assert json.loads((tmp_path / "report.json").read_text())["config"]["prior"] == expected
+    if expected == "gaussian":
+        assert len(err) == 1 and err[0].startswith("note:") and "Gaussian" in err[0]
+    else:
+        assert err == []

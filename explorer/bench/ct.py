@@ -85,12 +85,12 @@ def _speed(config: ct.CTConfig, prior, iters: int, batch_iters: int) -> dict[str
     one = x0[:1]
     t = torch.full((1,), 0.1, dtype=torch.float64)
     with torch.no_grad():
-        grad_ms = _median_ms(lambda: problem.objective.value_and_grad(one, t))
-        prior_grad_ms = _median_ms(lambda: problem.objective.prior.energy_and_grad(one, t))
-    short = replace(cfg, iters=10)
-    ct.reconstruct(problem, one, short, diagnostics_every=0)  # warm-up
-    step_ms = 1e3 * float(ct.reconstruct(problem, one, short, diagnostics_every=0).seconds[-1]) / short.iters
+        grad_ms = _median_ms(lambda: problem.objective.value_and_grad(one, t), repeats=21)
+        prior_grad_ms = _median_ms(lambda: problem.objective.prior.energy_and_grad(one, t), repeats=21)
+    ct.reconstruct(problem, one, replace(cfg, iters=5), diagnostics_every=0)  # warm-up
     run = ct.reconstruct(problem, one, replace(cfg, iters=iters), diagnostics_every=0)
+    # The median step time of the long run: robust to other work on the machine.
+    step_ms = 1e3 * float(torch.diff(run.seconds, prepend=run.seconds.new_zeros(1)).median())
     many = replace(cfg, iters=batch_iters)
     batched = float(ct.reconstruct(problem, x0[:SPEED_STARTS], many, diagnostics_every=0).seconds[-1])
     looped = sum(float(ct.reconstruct(problem, x0[k:k + 1], many, diagnostics_every=0).seconds[-1])
