@@ -90,7 +90,8 @@ def _grad(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, want_value):
     for j in range(k_count):
         d1 = means[j, 0] - x1
         d2 = means[j, 1] - x2
-        e = _exp_neg(log_norm[row, j] - 0.5 * inv_c[row, j] * (d1 * d1 + d2 * d2) - lmax)
+        # One start at a time nothing vectorises, and libm's exp is the faster scalar.
+        e = math.exp(max(log_norm[row, j] - 0.5 * inv_c[row, j] * (d1 * d1 + d2 * d2) - lmax, _FLOOR))
         z += e
         w = e * inv_c[row, j]
         s1 += w * d1
