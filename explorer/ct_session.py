@@ -1,0 +1,215 @@
+"""A live CT reconstruction: advance the solver core a few iterations at a time, keep records, export them.
+
+The CT page keeps one :class:`LiveRun` per browser session. `start_run` builds it from a problem and a batch
+of starts (one call of :func:`explorer.solvers.iterate`, whose generator the run holds); `advance` pulls n
+iterations and appends per-iterate records (t, step, f, data fit, descent cosine, PSNR, SSIM); the export
+functions turn a run into the bytes of an NPZ, a CSV and a JSON file. Nothing here knows about streamlit.
+
+Record convention: row j describes the iterate x_j (j = 0 is the start). PSNR, SSIM and the data fit are
+those of x_j; t, step, f and cos are those of the iteration taken *from* x_j (t_j, b_j, f(x_j), cos angle
+(d_j, grad f(x_j))), so they are NaN on the newest row until the next iteration runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from .ct import CTConfig, CTProblem, quality
+from .solvers import METHODS, Step, iterate
+
+RECORD_FIELDS = ("t", "step", "f", "data_fit", "cos", "psnr", "ssim")  # per-iterate records, (J, K) each
+CSV_COLUMNS = ("iteration", "start", *RECORD_FIELDS)
+
+
+@dataclass(eq=False)
+class LiveRun:
+    """One batched CT run in progress: the solver generator, the records so far and the kept iterates.
+
+    Attributes
+    ----------
+    records : dict of str to list of np.ndarray
+        For each of RECORD_FIELDS, one array of shape (K,) per iterate x_0 .. x_J (K starts).
+    frames : list of torch.Tensor
+        Kept iterates, each (K, 1, n, n): x_0 and every ``keep_every``-th iterate (`kept` adds the newest).
+    frame_iters : list of int
+        Iteration index j of each kept iterate.
+    """
+
+    config: CTConfig
+    problem: CTProblem
+    names: tuple[str, ...]  # one label per start
+    steps: Iterator[Step]  # the solver core's generator
+    keep_every: int  # keep every this many iterates for the scrubber and the export
+    ssim_every: int  # SSIM every this many iterates (PSNR every iterate); SSIM is the slow one
+    current: torch.Tensor  # the newest iterate x_J, (K, 1, n, n)
+    records: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    frames: list[torch.Tensor] = field(default_factory=list)
+    frame_iters: list[int] = field(default_factory=list)
+    status: str = "running"  # "running", "finished" or "diverged"
+    message: str = ""
+    seconds: float = 0.0  # solver wall time so far
+
+    @property
+    def iteration(self) -> int:
+        """Index J of the newest iterate (the number of iterations run)."""
+        return len(self.records["psnr"]) - 1
+
+    @property
+    def done(self) -> bool:
+        """True once the schedule is exhausted or the run diverged."""
+        return self.status != "running"
+
+    def kept(self) -> tuple[list[int], list[torch.Tensor]]:
+        """The kept iterates and their indices, always ending with the newest iterate (for scrubbing and export)."""
+        if self.frame_iters[-1] == self.iteration:
+            return self.frame_iters, self.frames
+        return [*self.frame_iters, self.iteration], [*self.frames, self.current]
+
+    def history(self, name: str) -> np.ndarray:
+        """The record `name` (one of RECORD_FIELDS) as an array of shape (J + 1, K)."""
+        return np.stack(self.records[name])
+
+
+def _data_fit(problem: CTProblem, x: torch.Tensor) -> np.ndarray:
+    """1/2 ||A~ x - y~||^2 of each image, shape (K,)."""
+    with torch.no_grad():
+        return problem.objective.data.value(x).double().numpy()
+
+
+def _append_iterate(run: LiveRun, x: torch.Tensor, j: int, with_ssim: bool) -> None:
+    """Add the row of iterate x_j: its PSNR, data fit and (when asked) SSIM; the step fields wait as NaN."""
+    nan = np.full(x.shape[0], np.nan)
+    p, s = quality(x, run.problem.truth, run.config.clip_metrics)
+    if not with_ssim:
+        s = nan
+    row = {"t": nan, "step": nan, "f": nan, "cos": nan, "psnr": p, "ssim": s, "data_fit": _data_fit(run.problem, x)}
+    for name in RECORD_FIELDS:
+        run.records[name].append(np.asarray(row[name], dtype=np.float64))
+    run.current = x
+    if j % run.keep_every == 0:
+        run.frames.append(x.clone())
+        run.frame_iters.append(j)
+
+
+def start_run(problem: CTProblem, x0: torch.Tensor, config: CTConfig, names: Sequence[str], *,
+              keep_every: int = 1, ssim_every: int = 5) -> LiveRun:
+    """A new live run of the config's method, schedule and step rule from the starts x0, nothing run yet.
+
+    Parameters
+    ----------
+    problem : CTProblem
+        From :func:`explorer.ct.make_problem`.
+    x0 : torch.Tensor, shape (K, 1, n, n)
+        The starts, run together as one batch.
+    config : CTConfig
+        Method, schedule, step rule, clipping and iteration count.
+    names : sequence of str
+        K labels, one per start.
+    keep_every, ssim_every : int
+        Stride of the kept iterates and of the SSIM record.
+    """
+    if len(names) != x0.shape[0]:
+        raise ValueError(f"{len(names)} names for {x0.shape[0]} starts")
+    x0 = x0.to(torch.float32)
+    steps = iterate(problem.objective, x0, config.smoothing_schedule(), method=METHODS[config.method](),
+                    step_rule=config.step(), n_iter=config.iters, clip=(0.0, 1.0) if config.clip else None)
+    run = LiveRun(config, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
+                  records={name: [] for name in RECORD_FIELDS})
+    _append_iterate(run, x0, 0, with_ssim=True)
+    return run
+
+
+def advance(run: LiveRun, n: int) -> int:
+    """Run up to n more iterations; returns how many ran. Stops early at the end or on divergence.
+
+    A step that produces NaN or Inf sets ``status = "diverged"`` and ``message`` to the solver's
+    ("NaN or Inf detected ..."), and leaves the iterates before it in place.
+    """
+    ran = 0
+    while ran < n and not run.done:
+        state = next(run.steps, None)
+        if state is None:
+            run.status = "finished"
+            break
+        j = state.k
+        for name, value in (("t", state.t), ("step", state.step), ("f", state.f), ("cos", state.cos)):
+            run.records[name][j] = value.double().numpy().copy()
+        run.seconds = state.seconds
+        ran += 1
+        if state.diverged:
+            run.status, run.message = "diverged", state.message
+            break
+        last = state.k + 1 == state.n_iter
+        _append_iterate(run, state.x_next, j + 1, with_ssim=last or (j + 1) % run.ssim_every == 0)
+        if last:
+            run.status = "finished"
+    return ran
+
+
+def run_to_end(run: LiveRun) -> LiveRun:
+    """Advance the run until it finishes or diverges; returns it."""
+    while not run.done:
+        advance(run, 64)
+    return run
+
+
+def frame_at(run: LiveRun, j: int) -> torch.Tensor:
+    """The kept iterate with the largest index <= j, shape (K, 1, n, n)."""
+    iters, frames = run.kept()
+    index = int(np.searchsorted(np.asarray(iters), j, side="right")) - 1
+    return frames[max(index, 0)]
+
+
+def final_quality(run: LiveRun) -> tuple[np.ndarray, np.ndarray]:
+    """PSNR (dB) and SSIM of the newest iterate of every start, two arrays of shape (K,)."""
+    return quality(run.current, run.problem.truth, run.config.clip_metrics)
+
+
+def config_json(run: LiveRun, extra: dict | None = None) -> bytes:
+    """The run's settings as UTF-8 JSON: the resolved config, the start names, the status and `extra`."""
+    payload = {"config": run.config.to_dict(), "starts": list(run.names), "iterations_run": run.iteration,
+               "status": run.status, "message": run.message, **(extra or {})}
+    return json.dumps(payload, indent=2, default=float).encode()
+
+
+def metrics_csv(run: LiveRun) -> bytes:
+    """Every record of every start as CSV, one row per (iteration, start); columns CSV_COLUMNS."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    table = {name: run.history(name) for name in RECORD_FIELDS}
+    for j in range(run.iteration + 1):
+        for i, start in enumerate(run.names):
+            values = [table[name][j, i] for name in RECORD_FIELDS]
+            writer.writerow([j, start, *("" if math.isnan(v) else repr(float(v)) for v in values)])
+    return out.getvalue().encode()
+
+
+def export_npz(run: LiveRun, extra: dict | None = None) -> bytes:
+    """The run as NPZ bytes.
+
+    Arrays: ``iterates`` (R, K, n, n) float32, the kept iterates; ``iters`` (R,), their indices;
+    ``truth`` (n, n); ``fbp`` (n, n), the ramp FBP, not clipped; ``starts`` (K,) names; one array per
+    record in RECORD_FIELDS, (J + 1, K); ``config`` the JSON of :func:`config_json` as a 0-d string.
+    """
+    iters, frames = run.kept()
+    arrays = {
+        "iterates": torch.stack(frames)[:, :, 0].numpy(),
+        "iters": np.asarray(iters, dtype=np.int64),
+        "truth": run.problem.truth[0, 0].numpy(),
+        "fbp": run.problem.fbp[0, 0].numpy(),
+        "starts": np.asarray(run.names),
+        "config": np.asarray(config_json(run, extra).decode()),
+        **{name: run.history(name) for name in RECORD_FIELDS},
+    }
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
+    return out.getvalue()

@@ -1,0 +1,87 @@
+"""Live CT runs: stepping accumulates records, the result matches one complete run, divergence is reported,
+and the exports round-trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import ct, ct_session
+
+N = 32  # small images keep every test to a second or two
+
+
+@pytest.fixture(scope="module")
+def config() -> ct.CTConfig:
+    return ct.CTConfig(size=N, angles=20, prior="gaussian", iters=12, inits=("zeros", "noise"))
+
+
+@pytest.fixture(scope="module")
+def problem(config: ct.CTConfig) -> ct.CTProblem:
+    return ct.make_problem(config, ct.load_prior("gaussian", N))
+
+
+def _run(problem: ct.CTProblem, config: ct.CTConfig, **kwargs) -> ct_session.LiveRun:
+    x0 = ct.initialisations(config.inits, problem, config)
+    return ct_session.start_run(problem, x0, config, config.inits, **kwargs)
+
+
+def test_advancing_accumulates_records_and_matches_a_complete_run(problem, config) -> None:
+    run = _run(problem, config, keep_every=5, ssim_every=4)
+    assert run.iteration == 0 and not run.done
+    assert ct_session.advance(run, 5) == 5
+    assert run.iteration == 5
+    assert ct_session.advance(run, 3) == 3
+    assert run.iteration == 8
+    for name in ct_session.RECORD_FIELDS:
+        assert run.history(name).shape == (9, 2)
+    # The step fields of the newest row wait for the next iteration; the iterate's own fields are there.
+    assert np.isnan(run.history("t")[-1]).all() and np.isfinite(run.history("t")[:-1]).all()
+    assert np.isfinite(run.history("psnr")).all() and np.isfinite(run.history("data_fit")).all()
+    assert np.isfinite(run.history("ssim")[[0, 4, 8]]).all() and np.isnan(run.history("ssim")[1]).all()
+    assert ct_session.advance(run, 100) == 4  # only the rest of the schedule runs
+    assert run.done and run.status == "finished" and run.iteration == config.iters
+    assert run.frame_iters == [0, 5, 10] and run.kept()[0] == [0, 5, 10, 12]
+    assert np.all(run.history("psnr")[-1] > run.history("psnr")[0])
+    reference = ct.reconstruct(problem, ct.initialisations(config.inits, problem, config), config)
+    torch.testing.assert_close(run.current, reference.final, atol=1e-5, rtol=0)
+    torch.testing.assert_close(ct_session.frame_at(run, 7), run.frames[1])
+
+
+def test_a_diverging_step_is_reported_and_keeps_the_iterates(problem, config) -> None:
+    cfg = replace(config, step_rule="fixed", step_size=1e6, clip=False, iters=50, inits=("zeros",))
+    run = _run(problem, cfg)
+    ct_session.run_to_end(run)
+    assert run.status == "diverged"
+    assert "NaN or Inf detected" in run.message
+    assert run.iteration < cfg.iters
+    assert torch.isfinite(run.current).all()
+    assert run.kept()[0][-1] == run.iteration
+
+
+def test_exports_round_trip(problem, config) -> None:
+    run = _run(problem, config, keep_every=4)
+    ct_session.advance(run, 6)
+    npz = np.load(io.BytesIO(ct_session.export_npz(run, {"fbp_psnr": 28.0})))
+    assert npz["iterates"].shape == (3, 2, N, N)  # x_0, x_4 and the newest, x_6
+    assert npz["iters"].tolist() == [0, 4, 6]
+    assert npz["truth"].shape == (N, N) and npz["fbp"].shape == (N, N)
+    assert npz["starts"].tolist() == ["zeros", "noise"]
+    assert npz["psnr"].shape == (7, 2)
+    settings = json.loads(str(npz["config"]))
+    assert settings["config"]["size"] == N and settings["fbp_psnr"] == 28.0
+    np.testing.assert_allclose(npz["iterates"][-1], run.current[:, 0].numpy())
+
+    rows = list(csv.DictReader(io.StringIO(ct_session.metrics_csv(run).decode())))
+    assert tuple(rows[0]) == ct_session.CSV_COLUMNS
+    assert len(rows) == 7 * 2
+    assert float(rows[-1]["psnr"]) == pytest.approx(run.history("psnr")[-1, 1])
+    assert rows[-1]["t"] == ""  # not yet run from the newest iterate
+
+    assert json.loads(ct_session.config_json(run))["iterations_run"] == 6
