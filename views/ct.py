@@ -1,14 +1,20 @@
-"""CT page: phantom -> noisy sinogram -> filtered backprojection, as in the paper's CT setting."""
+"""CT page: phantom -> noisy sinogram -> filtered backprojection, then a live GNC reconstruction from many starts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 import torch
 
+from explorer import ct, ct_session, schedules
 from explorer.fbp import FILTERS, fbp
-from explorer.figures.ct import image_figure, sinogram_figure
+from explorer.figures.ct import history_figure, image_figure, image_grid_figure, sinogram_figure
+from explorer.steps import Armijo, BarzilaiBorwein
+from explorer.weights import REBUILD_COMMAND, WeightsError
 from explorer.metrics import psnr, ssim
 from explorer.noise import add_relative_noise
 from explorer.phantoms import PhantomError, load_image, random_ellipses, shepp_logan
@@ -22,7 +28,7 @@ class ForwardModelParams:
     """What the forward-model view simulates; defaults are the interactive preset of the spec."""
 
     phantom: str = PHANTOMS[0]  # one of PHANTOMS
-    seed: int = 0  # names the random ellipse phantom
+    seed: int = ct.HELD_OUT_SEED  # names the random ellipse phantom; never drawn in the prior's training
     n: int = 64  # image side in pixels
     n_angles: int = 30  # projection angles, evenly spaced over [0, pi)
     noise_level: float = 0.05  # relative Gaussian noise: level * mean(|A x|)
@@ -132,7 +138,346 @@ def forward_model_view() -> ForwardModel | None:
     return ForwardModel(params, operator, x, y, x_fbp)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Reconstruction tab.
+
+METHOD_LABELS = {
+    "gnc": "GNC flow (Algorithm 1)",
+    "adaptive": "Gradient-like, adaptive smoothing (Algorithm 2)",
+    "gradient-like": "Gradient-like, authors' variant (Algorithm 2)",
+    "gd": "Plain gradient descent on f",
+}
+RULE_LABELS = {"fixed": "Fixed step b", "armijo": "Armijo backtracking", "bb": "Barzilai-Borwein, then Armijo"}
+INIT_LABELS = {"zeros": "zeros", "constant": "constant 0.5", "fbp": "FBP", "noise": "Gaussian noise",
+               "phantom": "another phantom", "upload": "uploaded image"}
+DEFAULT_INITS = ("zeros", "fbp", "noise")
+COMPARED = ("gnc", "gd")  # the paper's claim: GNC ends nearly independent of the start, plain GD does not
+PLAY_INTERVAL = 0.6  # seconds between frames of playback
+KEEP_FRAMES = 100  # about this many iterates are kept for the scrubber and the export
+ERROR_MAX = 0.5  # |error| maps share the colour range [0, ERROR_MAX]
+
+
+@st.cache_resource(show_spinner="Looking for the learned prior ...")
+def network_problem() -> str | None:
+    """Why the learned energy U-Net cannot be used (the WeightsError message), or None when it loads."""
+    try:
+        ct.load_prior("network", 64)
+    except WeightsError as error:
+        return str(error)
+    return None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing the prior (fitting the Gaussian takes a few seconds) ...")
+def cached_prior(name: str, n: int):
+    """The prior `name` for n x n images, built once per process."""
+    return ct.load_prior(name, n)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building the CT problem ...")
+def cached_problem(config: ct.CTConfig, truth_digest: str, _truth: torch.Tensor | None) -> ct.CTProblem:
+    """The CT problem of the config (and of the uploaded truth named by its digest), shared by all sessions."""
+    return ct.make_problem(config, cached_prior(config.prior, config.size), _truth)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Computing the TV reference (Chambolle-Pock) ...")
+def cached_tv(config: ct.CTConfig, truth_digest: str, _problem: ct.CTProblem) -> tuple[float, float, torch.Tensor]:
+    """PSNR, SSIM and image of the TV reconstruction of the problem."""
+    result = ct.tv_reconstruction(_problem)
+    p, s = ct.quality(result.image, _problem.truth, config.clip_metrics)
+    return float(p[0]), float(s[0]), result.image
+
+
+def _digest(data: bytes | None) -> str:
+    return "" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def reconstruction_ui(fm: ForwardModelParams) -> tuple[ct.CTConfig, bytes | None]:
+    """Widgets of the solver and the starts; returns the full config and the uploaded start's bytes."""
+    unavailable = network_problem()
+    priors = ["gaussian"] if unavailable else ["network", "gaussian"]
+    if unavailable:
+        st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
+                f"phantoms) is used. Rebuild the network with: `{REBUILD_COMMAND}`.")
+    left, middle, right = st.columns(3)
+    with left:
+        prior = st.selectbox("Prior", priors, key="ct_rec_prior",
+                             format_func=lambda p: {"network": "Learned energy U-Net",
+                                                    "gaussian": "Analytic Gaussian"}[p])
+        alpha = st.number_input("Prior weight alpha", min_value=0.0, value=None, format="%.2e",
+                                key="ct_rec_alpha", placeholder=f"tuned: {ct.ALPHA[prior]:.0e}",
+                                help="F(x, t) = ½||A~x − y~||² + alpha · s(t)/m(t) · E(x, t), A~ = A/||A||. "
+                                     "Empty: the value tuned for this prior.")
+        method = st.selectbox("Method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="ct_rec_method")
+    with middle:
+        schedule = st.selectbox("Schedule of t", list(schedules.SCHEDULES), key="ct_rec_schedule")
+        a, b = st.columns(2)
+        t_max = a.number_input("t_max", 1e-3, 1.0, 1.0, format="%.3g", key="ct_rec_tmax")
+        t_min = b.number_input("t_min", 1e-5, 1.0, 1e-3, format="%.3g", key="ct_rec_tmin")
+        iters = int(st.number_input("Iterations N", 1, 2000, 200, key="ct_rec_iters"))
+    with right:
+        rule = st.selectbox("Step rule", list(RULE_LABELS), format_func=RULE_LABELS.get, index=2,
+                            key="ct_rec_rule")
+        tuned = {"fixed": ct.FIXED_STEP[prior], "armijo": Armijo().b0, "bb": BarzilaiBorwein().b0}[rule]
+        step = st.number_input("Step size b (first trial step for line searches)", min_value=1e-6, value=None,
+                               format="%.3g", key="ct_rec_step", placeholder=f"tuned: {tuned:g}")
+        clip = st.checkbox("Project iterates onto [0, 1]", True, key="ct_rec_clip")
+    a, b, c = st.columns([2, 1, 1])
+    inits = a.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS), list(DEFAULT_INITS),
+                          format_func=INIT_LABELS.get, key="ct_rec_inits")
+    init_seed = 0
+    if "noise" in inits:
+        init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, 0, key="ct_rec_init_seed"))
+    upload = None
+    if "upload" in inits:
+        file = c.file_uploader("Start image", type=["png", "jpg", "jpeg"], key="ct_rec_upload")
+        upload = None if file is None else file.getvalue()
+    config = ct.CTConfig(
+        size=fm.n, angles=fm.n_angles, noise=fm.noise_level, noise_seed=fm.noise_seed,
+        phantom="shepp-logan" if fm.phantom == "Shepp-Logan" else "ellipses", phantom_seed=fm.seed,
+        prior=prior, alpha=alpha, method=method, schedule=schedule, t_max=float(t_max), t_min=float(t_min),
+        iters=iters, step_rule=rule, step_size=step, clip=clip, inits=tuple(inits) or DEFAULT_INITS[:1],
+        init_seed=init_seed, clip_metrics=fm.clip)
+    return config, upload
+
+
+def _problem_config(config: ct.CTConfig) -> ct.CTConfig:
+    """Only the fields the problem depends on, so solver settings do not rebuild it."""
+    base = ct.CTConfig()
+    return replace(base, size=config.size, angles=config.angles, noise=config.noise, noise_seed=config.noise_seed,
+                   phantom=config.phantom, phantom_seed=config.phantom_seed, prior=config.prior,
+                   alpha=config.alpha, t_min=config.t_min, clip_metrics=config.clip_metrics)
+
+
+def _new_run(config: ct.CTConfig, problem: ct.CTProblem, x0: torch.Tensor) -> ct_session.LiveRun:
+    names = tuple(INIT_LABELS[name] for name in config.inits)
+    return ct_session.start_run(problem, x0, config, names, keep_every=max(1, config.iters // KEEP_FRAMES))
+
+
+def _toggle_play() -> None:
+    state = st.session_state
+    if state["ct_rec_playing"]:
+        state["ct_rec_playing"] = False
+        return
+    if state["ct_rec_run"].done:
+        state["ct_rec_restart"] = True
+    state["ct_rec_playing"] = True
+
+
+def _step() -> None:
+    state = st.session_state
+    state["ct_rec_playing"] = False
+    ct_session.advance(state["ct_rec_run"], int(state["ct_rec_frame"]))
+
+
+def _request(flag: str) -> None:
+    st.session_state["ct_rec_playing"] = False
+    st.session_state[flag] = True
+
+
+def transport_ui(run: ct_session.LiveRun) -> None:
+    """Play / pause, step, run to the end and restart; they act on the run in session state."""
+    cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    playing = st.session_state["ct_rec_playing"]
+    cols[0].button("Pause" if playing else ("Play again" if run.done else "Play"), key="ct_rec_btn_play",
+                   on_click=_toggle_play, type="primary", width="stretch")
+    cols[1].button("Step", key="ct_rec_btn_step", on_click=_step, disabled=run.done, width="stretch")
+    cols[2].button("Run to the end", key="ct_rec_btn_end", on_click=_request, args=("ct_rec_to_end",),
+                   disabled=run.done, width="stretch")
+    cols[3].button("Restart", key="ct_rec_btn_restart", on_click=_request, args=("ct_rec_restart",),
+                   width="stretch")
+    cols[4].number_input("Iterations per step", 1, 200, 5, key="ct_rec_frame",
+                         help="Iterations per press of Step and per frame of playback")
+
+
+def live_view(run: ct_session.LiveRun, references: dict[str, dict[str, float]]) -> None:
+    """The current iterates and |error| maps, the scrubber, the metrics and the diagnostics charts.
+
+    Runs as a fragment: during playback it reruns alone every PLAY_INTERVAL seconds and advances the run.
+    """
+    state = st.session_state
+    if state["ct_rec_playing"]:
+        ct_session.advance(run, int(state["ct_rec_frame"]))
+        if run.done:
+            state["ct_rec_playing"] = False
+            # Only a full rerun re-registers the fragment without its timer (and refreshes the table and exports).
+            st.rerun()
+    iters, _ = run.kept()
+    # Follow the newest iterate unless the user scrubbed back.
+    if state.get("ct_rec_show") not in iters or state.get("ct_rec_show") == state.get("ct_rec_newest"):
+        state["ct_rec_show"] = iters[-1]
+    state["ct_rec_newest"] = iters[-1]
+    if len(iters) > 1:
+        shown = st.select_slider("Shown iterate x_k (kept every "
+                                 f"{run.keep_every} iteration{'s' if run.keep_every > 1 else ''})",
+                                 options=iters, key="ct_rec_show")
+    else:
+        shown = iters[0]
+    if run.status == "diverged":
+        st.error(f"{run.message} Lower the step size or use a line search (Armijo or BB).")
+    psnr_rows = run.history("psnr")
+    cols = st.columns(1 + min(len(run.names), 5))
+    cols[0].metric("Iteration", f"{run.iteration} / {run.config.iters}",
+                   help=f"{run.seconds:.1f} s of solver time; status: {run.status}")
+    for col, name, now, start in zip(cols[1:], run.names, psnr_rows[-1], psnr_rows[0]):
+        col.metric(f"PSNR {name} (dB)", f"{now:.2f}", f"{now - start:+.2f} since x_0")
+
+    x = ct_session.frame_at(run, shown)[:, 0].numpy()
+    truth = run.problem.truth[0, 0].numpy()
+    p_shown = psnr_rows[shown]
+    grid = np.stack([x, np.abs(x - truth)])
+    st.plotly_chart(image_grid_figure(grid, ["x_k", "|x_k − x|"],
+                                      [f"{n}: {p:.2f} dB" for n, p in zip(run.names, p_shown)],
+                                      zranges=[(0.0, 1.0), (0.0, ERROR_MAX)], colorscales=["gray", "inferno"],
+                                      title=f"Iterates at k = {shown} and their errors (|error| on [0, {ERROR_MAX}])",
+                                      cell_height=max(160, 420 // len(run.names))),
+                    key="ct_rec_grid", width="stretch")
+    records = {name: run.history(name) for name in ct_session.RECORD_FIELDS}
+    st.plotly_chart(history_figure(records, run.names, mark=shown, references=references),
+                    key="ct_rec_history", width="stretch")
+    st.caption("Row k of the charts: PSNR, SSIM (every few iterations) and data fit of x_k; t_k, b_k, f(x_k) and "
+               "the descent cosine of the step taken from x_k (cos < 0: a descent direction of f). PSNR / SSIM "
+               + ("of iterates clipped to [0, 1]" if run.config.clip_metrics else "of the raw iterates")
+               + ", data range 1.")
+    results_table(run, references, state.get("ct_rec_compared"))
+
+
+def results_table(run: ct_session.LiveRun, references: dict[str, dict[str, float]],
+                  compared: dict | None) -> None:
+    """PSNR / SSIM of every start under the running method (and the compared ones), with FBP and TV."""
+    p, s = ct_session.final_quality(run)
+    rows = [{"method": METHOD_LABELS[run.config.method] + ("" if run.done else f" (k = {run.iteration})"),
+             "start": name, "PSNR (dB)": pi, "SSIM": si} for name, pi, si in zip(run.names, p, s)]
+    for method, (finals_p, finals_s) in (compared or {}).get("quality", {}).items():
+        rows += [{"method": METHOD_LABELS[method] + " (compare)", "start": name, "PSNR (dB)": pi, "SSIM": si}
+                 for name, pi, si in zip(run.names, finals_p, finals_s)]
+    for ref in ("FBP", "TV"):
+        rows.append({"method": ref + (" (ramp filter)" if ref == "FBP" else ", isotropic, Chambolle-Pock"),
+                     "start": "-", "PSNR (dB)": references["psnr"][ref], "SSIM": references["ssim"][ref]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
+                                "SSIM": st.column_config.NumberColumn(format="%.3f")})
+
+
+def update_comparison(config: ct.CTConfig, problem: ct.CTProblem, x0: torch.Tensor, names: tuple[str, ...],
+                      signature: tuple) -> dict | None:
+    """Run the same starts under GNC and plain GD when asked (one complete batched run each); drop stale results."""
+    state = st.session_state
+    if state.pop("ct_rec_compare", False):
+        finals, quality = {}, {}
+        with st.spinner(f"Running {len(names)} starts under GNC and plain GD ({config.iters} iterations each) ..."):
+            for method in COMPARED:
+                cfg = replace(config, method=method, record_every=config.iters)
+                trajectory = ct.reconstruct(problem, x0, cfg, diagnostics_every=0)
+                finals[method] = trajectory.final[:, 0].numpy()
+                quality[method] = ct.quality(trajectory.final, problem.truth, config.clip_metrics)
+        state["ct_rec_compared"] = {"signature": signature, "finals": finals, "quality": quality}
+    compared = state.get("ct_rec_compared")
+    if compared is not None and compared["signature"] != signature:
+        del state["ct_rec_compared"]
+        return None
+    return compared
+
+
+def compare_view(compared: dict | None, names: tuple[str, ...]) -> None:
+    """GNC and plain GD from the same starts, side by side: final images and a PSNR table."""
+    st.subheader("Compare methods")
+    st.button("Run the same starts under GNC and plain gradient descent", key="ct_rec_btn_compare",
+              on_click=_request, args=("ct_rec_compare",))
+    if compared is None:
+        st.caption("The paper's claim: the GNC result is nearly independent of the start; plain gradient descent "
+                   "on f (t = t_min throughout) is not. Both use the step rule and iterations chosen above.")
+        return
+    images = np.stack([compared["finals"][m] for m in COMPARED])
+    st.plotly_chart(image_grid_figure(images, ["GNC", "plain GD"], list(names),
+                                      title="Final iterates: GNC (top) and plain GD (bottom), one column per start",
+                                      cell_height=max(150, 400 // len(names))),
+                    key="ct_rec_compare_grid", width="stretch")
+    table = pd.DataFrame({METHOD_LABELS[m]: compared["quality"][m][0] for m in COMPARED}, index=list(names)).T
+    table["spread over starts (dB)"] = table.max(axis=1) - table.min(axis=1)
+    st.dataframe(table.style.format("{:.2f}"), width="stretch")
+
+
+def reconstruction_view(model: ForwardModel | None) -> None:
+    """The "Reconstruction" tab: solver controls, a live batched run, the compare view and the exports."""
+    if model is None:
+        st.info("Choose a phantom in the Forward model tab first.")
+        return
+    fm = model.params
+    st.caption(f"Phantom, size ({fm.n} × {fm.n}), angles ({fm.n_angles}) and noise ({fm.noise_level:g}) come from "
+               "the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||.")
+    config, upload = reconstruction_ui(fm)
+    truth, truth_digest = None, ""
+    if fm.phantom == "Upload an image":
+        truth = model.x[0, 0]
+        truth_digest = hashlib.sha256(truth.numpy().tobytes()).hexdigest()
+    start_image = None
+    if "upload" in config.inits:
+        if upload is None:
+            st.info("Upload an image to use it as a start, or untick that start.")
+            return
+        try:
+            start_image, _ = load_image(upload, config.size)
+        except PhantomError as error:
+            st.error(str(error))
+            return
+    problem_config = _problem_config(config)
+    problem = cached_problem(problem_config, truth_digest, truth)
+    x0 = ct.initialisations(config.inits, problem, config, start_image)
+    names = tuple(INIT_LABELS[name] for name in config.inits)
+    signature = (config, truth_digest, _digest(upload))
+
+    state = st.session_state
+    state.setdefault("ct_rec_playing", False)
+    if state.get("ct_rec_sig") != signature or state.pop("ct_rec_restart", False) or "ct_rec_run" not in state:
+        state["ct_rec_run"] = _new_run(config, problem, x0)
+        state["ct_rec_sig"] = signature
+        state.pop("ct_rec_show", None)
+    run: ct_session.LiveRun = state["ct_rec_run"]
+    if state.pop("ct_rec_to_end", False):
+        with st.spinner(f"Running to iteration {config.iters} ..."):
+            ct_session.run_to_end(run)
+
+    fbp_p, fbp_s = ct.quality(problem.fbp, problem.truth, config.clip_metrics)
+    tv_p, tv_s, tv_image = cached_tv(problem_config, truth_digest, problem)
+    references = {"psnr": {"FBP": float(fbp_p[0]), "TV": tv_p}, "ssim": {"FBP": float(fbp_s[0]), "TV": tv_s}}
+    with st.expander("Ground truth, data, FBP and TV", expanded=False):
+        cols = st.columns(3)
+        fbp_shown = problem.fbp.clamp(0, 1) if config.clip_metrics else problem.fbp
+        cols[0].plotly_chart(image_figure(problem.truth, "Ground truth x", height=300), key="ct_rec_truth",
+                             width="stretch")
+        cols[1].plotly_chart(image_figure(fbp_shown, f"FBP: {references['psnr']['FBP']:.2f} dB", height=300),
+                             key="ct_rec_fbp", width="stretch")
+        cols[2].plotly_chart(image_figure(tv_image, f"TV: {tv_p:.2f} dB", height=300), key="ct_rec_tv",
+                             width="stretch")
+        st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
+                                        "Normalised sinogram y~ = y / ||A||", height=240),
+                        key="ct_rec_sinogram", width="stretch")
+
+    compared = update_comparison(config, problem, x0, names, signature)
+    transport_ui(run)
+    st.fragment(run_every=PLAY_INTERVAL if state["ct_rec_playing"] else None)(live_view)(run, references)
+    compare_view(compared, names)
+    export_ui(run, references)
+
+
+def export_ui(run: ct_session.LiveRun, references: dict[str, dict[str, float]]) -> None:
+    """Download buttons for the run (NPZ), its metrics (CSV) and its configuration (JSON)."""
+    extra = {"references": references}
+    cols = st.columns(3)
+    cols[0].download_button("Run (NPZ: iterates, truth, FBP, records)", lambda: ct_session.export_npz(run, extra),
+                            file_name="ct_run.npz", mime="application/octet-stream", on_click="ignore",
+                            key="ct_rec_dl_npz", width="stretch")
+    cols[1].download_button("Metrics (CSV)", lambda: ct_session.metrics_csv(run), file_name="ct_metrics.csv",
+                            mime="text/csv", on_click="ignore", key="ct_rec_dl_csv", width="stretch")
+    cols[2].download_button("Configuration (JSON)", lambda: ct_session.config_json(run, extra),
+                            file_name="ct_config.json", mime="application/json", on_click="ignore",
+                            key="ct_rec_dl_json", width="stretch")
+    st.caption("Figures: use the camera icon of each chart's toolbar for a PNG.")
+
+
 st.title("CT: parallel-beam tomography")
-(forward_tab,) = st.tabs(["Forward model"])
+forward_tab, reconstruction_tab = st.tabs(["Forward model", "Reconstruction"])
 with forward_tab:
-    forward_model_view()
+    forward_model = forward_model_view()
+with reconstruction_tab:
+    reconstruction_view(forward_model)

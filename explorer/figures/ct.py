@@ -1,11 +1,15 @@
-"""Figure builders for CT: images and sinograms (data in, plotly figure out)."""
+"""Figure builders for CT: images, sinograms, image grids and run diagnostics (data in, plotly figure out)."""
 
 from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 import torch
+from plotly.subplots import make_subplots
 
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -67,4 +71,111 @@ def sinogram_figure(sinogram: torch.Tensor | np.ndarray, angles: torch.Tensor | 
     fig.update_xaxes(title_text="angle (degrees)")
     fig.update_yaxes(title_text="detector position s (pixels)")
     fig.update_layout(title=title, height=height, margin=_MARGIN, uirevision=title)
+    return fig
+
+
+def image_grid_figure(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], *,
+                      zranges: Sequence[tuple[float, float]] | None = None,
+                      colorscales: Sequence[str] | None = None, title: str = "",
+                      cell_height: int = 190) -> go.Figure:
+    """A grid of images, one colour scale per row on a fixed range, square pixels, row 0 of each image on top.
+
+    Parameters
+    ----------
+    images : np.ndarray, shape (R, C, H, W)
+        R rows (e.g. iterates, |error| maps) of C images (e.g. one per start).
+    row_labels, col_labels : sequence of str
+        R row names (shown on each row's colour bar) and C column titles.
+    zranges : sequence of (zmin, zmax), optional
+        Colour range of each row; default (0, 1) for every row, so images compare by eye.
+    colorscales : sequence of str, optional
+        Plotly colour scale of each row; default grey.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    rows, cols = images.shape[:2]
+    zranges = list(zranges or [(0.0, 1.0)] * rows)
+    colorscales = list(colorscales or ["gray"] * rows)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(col_labels) + [""] * (cols * (rows - 1)),
+                        horizontal_spacing=0.015, vertical_spacing=0.04)
+    for r in range(rows):
+        # One colour bar per row, beside that row.
+        top = 1 - r / rows
+        for c in range(cols):
+            fig.add_trace(go.Heatmap(
+                z=images[r, c], zmin=zranges[r][0], zmax=zranges[r][1], colorscale=colorscales[r],
+                showscale=c == 0, colorbar=dict(thickness=10, len=0.9 / rows, y=top - 0.5 / rows,
+                                                title=dict(text=row_labels[r], side="right")),
+                hovertemplate=f"{row_labels[r]}<br>row %{{y}}, column %{{x}}<br>%{{z:.3f}}<extra></extra>",
+            ), row=r + 1, col=c + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
+                     scaleanchor="x", constrain="domain")
+    for r in range(rows):
+        for c in range(cols):
+            index = r * cols + c + 1
+            fig.update_yaxes(scaleanchor=f"x{'' if index == 1 else index}", row=r + 1, col=c + 1)
+    fig.update_layout(title=title or None, height=cell_height * rows + 60, margin=dict(l=10, r=10, t=60, b=10),
+                      uirevision=title)
+    return fig
+
+
+HISTORY_PANELS = (  # (record, axis title, log y)
+    ("psnr", "PSNR (dB)", False),
+    ("ssim", "SSIM", False),
+    ("t", "smoothing level t_k", True),
+    ("step", "step size b_k", True),
+    ("f", "f(x_k)", True),
+    ("data_fit", "data fit ½||A~x − y~||²", True),
+    ("cos", "cos ∠(d_k, ∇f(x_k))", False),
+)
+
+
+def history_figure(records: Mapping[str, np.ndarray], names: Sequence[str], *, mark: int | None = None,
+                   references: Mapping[str, Mapping[str, float]] | None = None,
+                   height: int = 620) -> go.Figure:
+    """Diagnostics against the iteration k, one panel per record, one coloured line per start.
+
+    Parameters
+    ----------
+    records : mapping of str to np.ndarray, shape (J + 1, K)
+        The records named in HISTORY_PANELS (row j: iterate x_j); NaN entries are gaps, bridged for the
+        sparse SSIM record; non-positive values are left out of log panels.
+    names : sequence of str
+        K start labels.
+    mark : int, optional
+        Iteration to mark with a vertical line (the one shown in the image grid).
+    references : mapping, optional
+        Horizontal reference lines per record, e.g. {"psnr": {"FBP": 28.1, "TV": 33.6}}.
+    """
+    panels = [p for p in HISTORY_PANELS if p[0] in records]
+    cols = 2
+    rows = math.ceil(len(panels) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p[1] for p in panels],
+                        vertical_spacing=0.09, horizontal_spacing=0.08)
+    colours = px.colors.qualitative.Plotly
+    for i, (name, _, log) in enumerate(panels):
+        r, c = divmod(i, cols)
+        values = np.asarray(records[name], dtype=np.float64)
+        k = np.arange(values.shape[0])
+        for s, label in enumerate(names):
+            v = values[:, s]
+            if log:
+                v = np.where(v > 0, v, np.nan)
+            keep = np.isfinite(v)
+            fig.add_trace(go.Scatter(
+                x=k[keep], y=v[keep], mode="lines+markers" if keep.sum() < 3 else "lines",
+                line=dict(color=colours[s % len(colours)], width=1.6), name=label, legendgroup=label,
+                showlegend=i == 0, hovertemplate=f"{label}<br>k = %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            ), row=r + 1, col=c + 1)
+        for ref_name, value in (references or {}).get(name, {}).items():
+            if math.isfinite(value):
+                fig.add_hline(y=value, line=dict(color="grey", dash="dot", width=1), row=r + 1, col=c + 1,
+                              annotation_text=ref_name, annotation_position="bottom right")
+        if log:
+            fig.update_yaxes(type="log", row=r + 1, col=c + 1)
+        if mark is not None:
+            fig.add_vline(x=mark, line=dict(color="black", width=1, dash="dash"), row=r + 1, col=c + 1)
+    fig.update_xaxes(title_text="iteration k", row=rows)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="ct_history",
+                      legend=dict(orientation="h", y=1.06, x=0))
     return fig
