@@ -288,6 +288,163 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
     return out, hits, diverged, skipped
 
 
+@njit(inline="always", fastmath=_FAST, cache=True)
+def _eval_block(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, f, g1, g2, logits, lmax, z, s1, s2):
+    """F(x, t) and grad_x F(x, t) for a block of points at once (loops over the block vectorise)."""
+    size = x1.shape[0]
+    k_count = means.shape[0]
+    for i in range(size):
+        lmax[i] = -1e300
+        z[i] = 0.0
+        s1[i] = 0.0
+        s2[i] = 0.0
+    for j in range(k_count):
+        m1, m2 = means[j, 0], means[j, 1]
+        half, off = 0.5 * inv_c[row, j], log_norm[row, j]
+        for i in range(size):
+            d1 = m1 - x1[i]
+            d2 = m2 - x2[i]
+            lj = off - half * (d1 * d1 + d2 * d2)
+            logits[j, i] = lj
+            lmax[i] = max(lmax[i], lj)
+    for j in range(k_count):
+        m1, m2, ic = means[j, 0], means[j, 1], inv_c[row, j]
+        for i in range(size):
+            e = _exp_neg(logits[j, i] - lmax[i])
+            z[i] += e
+            w = e * ic
+            s1[i] += w * (m1 - x1[i])
+            s2[i] += w * (m2 - x2[i])
+    for i in range(size):
+        q1 = a[0, 0] * x1[i] + a[0, 1] * x2[i] - y[0]
+        q2 = a[1, 0] * x1[i] + a[1, 1] * x2[i] - y[1]
+        g1[i] = dw * (a[0, 0] * q1 + a[1, 0] * q2) - pw * s1[i] / z[i]
+        g2[i] = dw * (a[0, 1] * q1 + a[1, 1] * q2) - pw * s2[i] / z[i]
+        f[i] = 0.5 * dw * (q1 * q1 + q2 * q2) - pw * (lmax[i] + math.log(z[i]))
+
+
+_SEARCH_BLOCK = 16  # starts per block in the line-search kernel: small, so one slow start holds back few
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_max,
+                   x_star, radius, stride):
+    """GNC, gradient-like and gradient descent with any step rule, on blocks of starts (not adaptive).
+
+    Every start of a block walks the same iterations; a line search tries all starts of the block together
+    until each has passed or run out of tries, so the arithmetic vectorises like `_gnc_fixed`.
+    """
+    b_count, n = x0.shape[0], ts.shape[0]
+    k_count = means.shape[0]
+    last = n
+    size = _SEARCH_BLOCK
+    out = np.empty_like(x0)
+    n_rec = (n + stride - 1) // stride
+    hits = np.zeros((b_count, n_rec), dtype=np.uint8)
+    diverged = np.zeros(b_count, dtype=np.bool_)
+    skipped = np.zeros(b_count, dtype=np.int64)
+    must_descend = method == 1 or rule != 0
+    r2 = radius * radius
+    n_blocks = (b_count + size - 1) // size
+    for blk in prange(n_blocks):
+        lo = blk * size
+        hi = min(b_count, lo + size)
+        m = hi - lo
+        x1 = np.zeros(size)
+        x2 = np.zeros(size)
+        x1[:m] = x0[lo:hi, 0]
+        x2[:m] = x0[lo:hi, 1]
+        alive = np.zeros(size, dtype=np.bool_)
+        alive[:m] = True
+        fx, gf1, gf2 = np.empty(size), np.empty(size), np.empty(size)
+        g1, g2, fF = np.empty(size), np.empty(size), np.empty(size)
+        tx1, tx2 = np.empty(size), np.empty(size)
+        tf, tg1, tg2 = np.empty(size), np.empty(size), np.empty(size)
+        d1, d2, slope, b = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+        px1, px2, pg1, pg2 = np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size)
+        take = np.zeros(size, dtype=np.bool_)
+        pending = np.zeros(size, dtype=np.bool_)
+        logits = np.empty((k_count, size))
+        lmax, z, s1, s2 = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+        _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1, s2)
+        for k in range(n):
+            if method == 3:
+                for i in range(size):
+                    d1[i] = -gf1[i]
+                    d2[i] = -gf2[i]
+            else:
+                _eval_block(x1, x2, k, inv_c, log_norm, means, a, y, dw, pw, fF, g1, g2, logits, lmax, z, s1, s2)
+                t = ts[k]
+                for i in range(size):
+                    d1[i] = -t * g1[i]
+                    d2[i] = -t * g2[i]
+            for i in range(size):
+                slope[i] = gf1[i] * d1[i] + gf2[i] * d2[i]
+                b[i] = b0
+                if rule == 2 and k > 0:
+                    e1, e2 = x1[i] - px1[i], x2[i] - px2[i]
+                    y1, y2 = -d1[i] - pg1[i], -d2[i] - pg2[i]
+                    ss = e1 * e1 + e2 * e2
+                    sy = e1 * y1 + e2 * y2
+                    if sy > 0 and ss > 0:
+                        guess = scale * ss / sy
+                        if abs(guess) < math.inf:
+                            b[i] = min(guess, b_max)
+                take[i] = alive[i] and ((not must_descend) or slope[i] < 0)
+            if rule != 0:
+                count = 0
+                for i in range(size):
+                    pending[i] = take[i]
+                    take[i] = False
+                    count += pending[i]
+                for _ in range(max_tries):
+                    if count == 0:
+                        break
+                    for i in range(size):
+                        tx1[i] = x1[i] + b[i] * d1[i]
+                        tx2[i] = x2[i] + b[i] * d2[i]
+                    _eval_block(tx1, tx2, last, inv_c, log_norm, means, a, y, dw, pw, tf, tg1, tg2, logits, lmax,
+                                z, s1, s2)
+                    count = 0
+                    for i in range(size):
+                        if pending[i]:
+                            if tf[i] <= fx[i] + c * b[i] * slope[i]:
+                                take[i] = True
+                                pending[i] = False
+                            else:
+                                b[i] *= r
+                                count += 1
+            moved = False
+            for i in range(size):
+                px1[i], px2[i], pg1[i], pg2[i] = x1[i], x2[i], -d1[i], -d2[i]
+                if take[i]:
+                    n1, n2 = x1[i] + b[i] * d1[i], x2[i] + b[i] * d2[i]
+                    if abs(n1) < math.inf and abs(n2) < math.inf:
+                        x1[i], x2[i] = n1, n2
+                        moved = True
+                        if rule != 0:
+                            fx[i], gf1[i], gf2[i] = tf[i], tg1[i], tg2[i]
+                    else:
+                        alive[i] = False
+                        take[i] = False
+                if i < m and not take[i]:
+                    skipped[lo + i] += 1
+            if rule == 0 and moved:
+                _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1,
+                            s2)
+            if (k + 1) % stride == 0 or k == n - 1:
+                col = (k + stride) // stride - 1
+                for i in range(m):
+                    e1 = x1[i] - x_star[0]
+                    e2 = x2[i] - x_star[1]
+                    hits[lo + i, col] = 1 if e1 * e1 + e2 * e2 < r2 else 0
+        for i in range(m):
+            out[lo + i, 0] = x1[i]
+            out[lo + i, 1] = x2[i]
+            diverged[lo + i] = not alive[i]
+    return out, hits, diverged, skipped
+
+
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def _grad_f(x, inv_c, log_norm, means, a, y, dw, pw):
     """f(x) and |grad f(x)| at many points (row 0 of the tables holds t_min)."""
@@ -362,6 +519,14 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
                                  radius, stride)
         diverged = ~np.isfinite(final).all(1)
         skipped = np.zeros(len(x0), dtype=np.int64)
+    elif method_code != 2 and not record:
+        searches = rule_code != 0
+        final, hits, diverged, skipped = _search_blocks(
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, method_code, rule_code,
+            float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
+            float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
+            float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
+            x_star, radius, stride)
     else:
         searches = rule_code != 0
         final, hits, diverged, skipped = _general(
