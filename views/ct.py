@@ -209,7 +209,8 @@ def reconstruction_ui(fm: ForwardModelParams) -> tuple[ct.CTConfig, bytes | None
                                      "Empty: the value tuned for this prior.")
         method = st.selectbox("Method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="ct_rec_method")
     with middle:
-        schedule = st.selectbox("Schedule of t", list(schedules.SCHEDULES), key="ct_rec_schedule")
+        schedule = st.selectbox("Schedule of t", list(schedules.SCHEDULES), key="ct_rec_schedule",
+                                index=list(schedules.SCHEDULES).index(ct.CTConfig.schedule))
         a, b = st.columns(2)
         t_max = a.number_input("t_max", 1e-3, 1.0, 1.0, format="%.3g", key="ct_rec_tmax")
         t_min = b.number_input("t_min", 1e-5, 1.0, 1e-3, format="%.3g", key="ct_rec_tmin")
@@ -302,16 +303,16 @@ def live_view(run: ct_session.LiveRun, references: dict[str, dict[str, float]]) 
             # Only a full rerun re-registers the fragment without its timer (and refreshes the table and exports).
             st.rerun()
     iters, _ = run.kept()
-    # Follow the newest iterate unless the user scrubbed back.
-    if state.get("ct_rec_show") not in iters or state.get("ct_rec_show") == state.get("ct_rec_newest"):
-        state["ct_rec_show"] = iters[-1]
-    state["ct_rec_newest"] = iters[-1]
-    if len(iters) > 1:
-        shown = st.select_slider("Shown iterate x_k (kept every "
-                                 f"{run.keep_every} iteration{'s' if run.keep_every > 1 else ''})",
-                                 options=iters, key="ct_rec_show")
+    follow_col, slider_col = st.columns([1, 4], vertical_alignment="bottom")
+    follow = follow_col.toggle("Follow the newest iterate", True, key="ct_rec_follow")
+    if follow or len(iters) == 1:
+        shown = iters[-1]
     else:
-        shown = iters[0]
+        if state.get("ct_rec_show") not in iters:
+            state["ct_rec_show"] = iters[-1]
+        shown = slider_col.select_slider(
+            f"Shown iterate x_k (kept every {run.keep_every} iteration{'s' if run.keep_every > 1 else ''})",
+            options=iters, key="ct_rec_show")
     if run.status == "diverged":
         st.error(f"{run.message} Lower the step size or use a line search (Armijo or BB).")
     psnr_rows = run.history("psnr")

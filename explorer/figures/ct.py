@@ -176,6 +176,6 @@ def history_figure(records: Mapping[str, np.ndarray], names: Sequence[str], *, m
         if mark is not None:
             fig.add_vline(x=mark, line=dict(color="black", width=1, dash="dash"), row=r + 1, col=c + 1)
     fig.update_xaxes(title_text="iteration k", row=rows)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="ct_history",
-                      legend=dict(orientation="h", y=1.06, x=0))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), uirevision="ct_history",
+                      legend=dict(orientation="h", y=1.04, yanchor="bottom", x=0))
     return fig
