@@ -289,8 +289,8 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
 
 
 @njit(inline="always", fastmath=_FAST, cache=True)
-def _eval_block(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, f, g1, g2, logits, lmax, z, s1, s2):
-    """F(x, t) and grad_x F(x, t) for a block of points at once (loops over the block vectorise)."""
+def _eval_block(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, f, g1, g2, logits, lmax, z, s1, s2, want_value):
+    """grad_x F(x, t), and F(x, t) if want_value, for a block of points at once (the loops vectorise)."""
     size = x1.shape[0]
     k_count = means.shape[0]
     for i in range(size):
@@ -320,7 +320,12 @@ def _eval_block(x1, x2, row, inv_c, log_norm, means, a, y, dw, pw, f, g1, g2, lo
         q2 = a[1, 0] * x1[i] + a[1, 1] * x2[i] - y[1]
         g1[i] = dw * (a[0, 0] * q1 + a[1, 0] * q2) - pw * s1[i] / z[i]
         g2[i] = dw * (a[0, 1] * q1 + a[1, 1] * q2) - pw * s2[i] / z[i]
-        f[i] = 0.5 * dw * (q1 * q1 + q2 * q2) - pw * (lmax[i] + math.log(z[i]))
+    if want_value:
+        # A separate loop: the log is a library call per start, paid only where f is needed.
+        for i in range(size):
+            q1 = a[0, 0] * x1[i] + a[0, 1] * x2[i] - y[0]
+            q2 = a[1, 0] * x1[i] + a[1, 1] * x2[i] - y[1]
+            f[i] = 0.5 * dw * (q1 * q1 + q2 * q2) - pw * (lmax[i] + math.log(z[i]))
 
 
 _SEARCH_BLOCK = 16  # starts per block in the line-search kernel: small, so one slow start holds back few
@@ -366,14 +371,15 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
         pending = np.zeros(size, dtype=np.bool_)
         logits = np.empty((k_count, size))
         lmax, z, s1, s2 = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
-        _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1, s2)
+        _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1, s2, True)
         for k in range(n):
             if method == 3:
                 for i in range(size):
                     d1[i] = -gf1[i]
                     d2[i] = -gf2[i]
             else:
-                _eval_block(x1, x2, k, inv_c, log_norm, means, a, y, dw, pw, fF, g1, g2, logits, lmax, z, s1, s2)
+                _eval_block(x1, x2, k, inv_c, log_norm, means, a, y, dw, pw, fF, g1, g2, logits, lmax, z, s1, s2,
+                            False)
                 t = ts[k]
                 for i in range(size):
                     d1[i] = -t * g1[i]
@@ -404,7 +410,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                         tx1[i] = x1[i] + b[i] * d1[i]
                         tx2[i] = x2[i] + b[i] * d2[i]
                     _eval_block(tx1, tx2, last, inv_c, log_norm, means, a, y, dw, pw, tf, tg1, tg2, logits, lmax,
-                                z, s1, s2)
+                                z, s1, s2, True)
                     count = 0
                     for i in range(size):
                         if pending[i]:
@@ -431,7 +437,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                     skipped[lo + i] += 1
             if rule == 0 and moved:
                 _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1,
-                            s2)
+                            s2, True)
             if (k + 1) % stride == 0 or k == n - 1:
                 col = (k + stride) // stride - 1
                 for i in range(m):
