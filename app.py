@@ -14,6 +14,7 @@ PAGES = [
     st.Page("views/toy.py", title="Toy", icon=":material/scatter_plot:", url_path="toy"),
     st.Page("views/ct.py", title="CT", icon=":material/radiology:", url_path="ct"),
     st.Page("views/prior.py", title="Prior", icon=":material/blur_on:", url_path="prior"),
+    st.Page("views/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ]
 
 st.navigation(PAGES).run()

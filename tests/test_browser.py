@@ -75,3 +75,18 @@ def test_bad_url_values_warn_and_keep_working(page, app_url):
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentWarning"]').count() >= 1
+
+
+def test_a_lesson_opens_the_toy_page_with_its_parameters(page, app_url):
+    from explorer.lessons import LESSONS
+
+    lesson = LESSONS[1]
+    page.goto(f"{app_url}/lessons?lesson={lesson.slug}")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("link", name="Open this lesson").click()
+    page.wait_for_url(f"**/{lesson.page}?**", timeout=60_000)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    for key, value in lesson.query.items():
+        assert f"{key}={value}" in page.url, key

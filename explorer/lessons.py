@@ -1,0 +1,181 @@
+"""Guided lessons: short texts for a student, each with an equation, a prompt and a link that sets up the view.
+
+A lesson is data. Its `query` holds the URL parameters of the target page that set every control the text
+talks about; the rest keep their defaults. The Toy page reads them through `explorer.urlstate`, so a
+lesson link is an ordinary deep link a teacher can paste into slides. The CT page keeps no state in its
+URL, so a CT lesson names the controls to set instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlencode
+
+from .urlstate import toy_params_from_query, toy_params_to_query
+
+PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: what to read, the equation it is about, what to try and where."""
+
+    slug: str  # names the lesson in the Lessons page's URL (?lesson=slug)
+    title: str  # one line
+    text: str  # a few sentences (Markdown) for a student meeting the idea for the first time
+    equation: str  # LaTeX in the notation of the paper and the app
+    try_this: str  # what to do on the target page, naming the control to move
+    page: str  # one of PAGES
+    query: Mapping[str, str]  # URL parameters of the target page, in the form the page writes them
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        slug="trapped",
+        title="1. A non-convex prior traps gradient descent",
+        text=(
+            "The data alone cannot decide: with A = [[1, 1], [0, 0]] every point of the line x1 + x2 = 2 fits "
+            "y exactly. The prior p, a mixture of five Gaussians, picks the answer x* = (1, 1). But -log p has "
+            "several valleys, so the target f has local minima besides x*. Plain gradient descent only looks "
+            "downhill from where it stands: each start rolls into the valley it happens to begin in. Here six "
+            "random starts run 1300 steps of gradient descent on f; look at the table under the plot to see "
+            "where each one ended."
+        ),
+        equation=(r"f(x) = \frac{w_d}{2}\,\|Ax - y\|^2 - w_p \log p_{t_{\min}}(x), \qquad "
+                  r"x_{k+1} = x_k - b\,\nabla f(x_k)"),
+        try_this=(
+            "Change the **Seed** (under Starts) a few times: most random starts end in a local minimum. Then set "
+            "**Method** (sidebar) to *GNC flow (Algorithm 1)* and watch the same starts reach x*."
+        ),
+        page="toy",
+        query={"method": "gd", "starts": "random", "k": "6", "seed": "1"},
+    ),
+    Lesson(
+        slug="smoothing",
+        title="2. Smoothing makes the objective convex",
+        text=(
+            "Running the forward SDE to time t blurs the prior: p_t is p convolved with a Gaussian whose "
+            "variance grows with t. Blur it enough and the valleys of -log p_t merge into one bowl, and "
+            "F(., t) becomes convex: one minimum, which any descent method finds. The landscape here is "
+            "frozen at t = 0.1, where F is still bumpy. The number beside it is the smallest eigenvalue of "
+            "the Hessian of F(., t) over the window: negative means not convex. Somewhere just below t = 1 "
+            "it turns positive, and the caption gives that t."
+        ),
+        equation=(r"F(\cdot, t) \text{ convex} \iff "
+                  r"\lambda_{\min}\big(\nabla_x^2 F(x, t)\big) \ge 0 \text{ for every } x"),
+        try_this=(
+            "Move the **Landscape t** slider from 0.1 up past 1 and watch the valleys merge and the minimum "
+            "eigenvalue turn positive. Then go back down to 0.001: that is f itself."
+        ),
+        page="toy",
+        query={"follow": "0", "t": "0.1", "starts": "random", "k": "6", "seed": "1"},
+    ),
+    Lesson(
+        slug="gnc-flow",
+        title="3. The GNC flow and the choice of t_max",
+        text=(
+            "Graduated optimisation starts where F is easy and follows its minimiser as the smoothing is "
+            "taken away: t_k falls from t_max to t_min and each iterate takes one step on F(., t_k). If "
+            "t_max is too small, the first landscape is still bumpy and a start can be caught before the "
+            "valleys separate. If t_max is very large, the gradients at large t are tiny and the fixed number "
+            "of iterations runs out before the path arrives. The basin map colours every start of a grid "
+            "by the minimum it ends in."
+        ),
+        equation=r"x_{k+1} = x_k - b\, t_k \nabla_x F(x_k, t_k), \qquad t_1 = t_{\max} > t_2 > \dots > t_N = t_{\min}",
+        try_this=(
+            "Read the share of starts that reach x* above the basin map at t_max = 1. Then set **t_max** "
+            "(sidebar) to 0.3, and then to 5, and compare the maps; the rate plot below shows every t_max at once."
+        ),
+        page="toy",
+        query={"method": "gnc", "rule": "fixed", "step": "1.0", "t_max": "1.0", "maps": "1"},
+    ),
+    Lesson(
+        slug="gradient-like",
+        title="4. Gradient-like steps with a line search (Algorithm 2)",
+        text=(
+            "The gradient-like method keeps the smoothed direction d_k = -t_k grad F(x_k, t_k) but only steps "
+            "when d_k also points downhill on the target f, and then chooses the step length by an Armijo line "
+            "search on f. So f never increases, and the theory promises that the iterates approach a "
+            "stationary point of f. It does not promise the global minimum: this authors' path, with a small "
+            "t_max of 0.152, settles in the local minimum near (1.01, -1.85), where the gradient of f is zero "
+            "but f is not at its lowest."
+        ),
+        equation=(r"\langle \nabla f(x_k), d_k \rangle < 0, \qquad "
+                  r"f(x_k + b\, d_k) \le f(x_k) + c\, b\, \langle \nabla f(x_k), d_k \rangle, \; c = 10^{-3}"),
+        try_this=(
+            "Look at |grad f| in the table: it is near zero although x_N is not x*. Now raise **t_max** "
+            "(sidebar) to 3.5, or pick the sample path *Gradient-like (-5.96, -4.75), t_max 3.511*."
+        ),
+        page="toy",
+        query={"method": "gradient-like", "rule": "armijo", "starts": "preset", "preset": "gl-local",
+               "t_max": "0.152"},
+    ),
+    Lesson(
+        slug="step-sizes",
+        title="5. Step sizes: fixed, Armijo, Barzilai-Borwein",
+        text=(
+            "A fixed step b is simple but has to suit the steepest part of the whole path. Here b = 30 is "
+            "far too large at the start, where t_k is large: the iterate overshoots the minimum, bounces from "
+            "side to side and flies out of the window. It only settles once t_k has shrunk enough that b t_k "
+            "is small again; a slightly larger b never recovers. A line search avoids this: Armijo "
+            "backtracking shrinks each trial step until f decreases enough, and Barzilai-Borwein guesses a "
+            "step from the last two iterates before backtracking."
+        ),
+        equation=(r"b_{\mathrm{BB}} = \frac{\langle s_k, s_k \rangle}{\langle s_k, g_k \rangle}, \quad "
+                  r"s_k = x_k - x_{k-1}, \; g_k = \nabla f(x_k) - \nabla f(x_{k-1}), \qquad "
+                  r"b = b_0\, r^{l}"),
+        try_this=(
+            "Press **Reset** and then **Play** to watch the bouncing. Set **b** (sidebar) to 50 and the run "
+            "diverges. Then change **Step rule** to *Armijo backtracking*, then to *Barzilai-Borwein + Armijo*, "
+            "with the same b."
+        ),
+        page="toy",
+        query={"method": "gnc", "rule": "fixed", "step": "30.0", "starts": "preset", "preset": "gnc-global"},
+    ),
+    Lesson(
+        slug="ct-starts",
+        title="6. CT: the GNC result does not depend on the start",
+        text=(
+            "In sparse-angle tomography x is a whole image, the prior is a learned energy, and nobody can draw "
+            "the landscape. The paper's claim can still be tested: start the reconstruction from very "
+            "different images and compare where the methods end. GNC begins with heavy smoothing, where "
+            "every start sees nearly the same convex problem, so its results agree to a fraction of a "
+            "decibel. Plain gradient descent on f sees only the non-convex target, and its result "
+            "remembers where it began."
+        ),
+        equation=(r"F(x, t) = \tfrac12 \|\tilde A x - \tilde y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), "
+                  r"\qquad f(x) = F(x, t_{\min})"),
+        try_this=(
+            "On the CT page open the **Reconstruction** tab. In **Starts x_0** choose *zeros*, *FBP*, "
+            "*Gaussian noise* and *constant 0.5*. Press **Run the same starts under GNC and plain gradient "
+            "descent** and compare the column *spread over starts (dB)* of the two rows."
+        ),
+        page="ct",
+        query={},
+    ),
+)
+
+
+def find_lesson(slug: str | None) -> tuple[int, str | None]:
+    """Index of the lesson named `slug` and a warning when there is none (then the first lesson)."""
+    if slug is None:
+        return 0, None
+    for i, lesson in enumerate(LESSONS):
+        if lesson.slug == slug:
+            return i, None
+    return 0, f"There is no lesson {slug[:40]!r}; showing the first one."
+
+
+def target_query(lesson: Lesson) -> dict[str, str]:
+    """Every URL parameter of the target page: for the Toy page, the lesson's values over the defaults."""
+    if lesson.page != "toy":
+        return dict(lesson.query)
+    params, _ = toy_params_from_query(lesson.query)
+    return toy_params_to_query(params)
+
+
+def deep_link(lesson: Lesson, base: str = "") -> str:
+    """The link that opens the lesson's view: `base` + "/page?query" (base: scheme and host, or empty)."""
+    query = target_query(lesson)
+    return f"{base.rstrip('/')}/{lesson.page}" + (f"?{urlencode(query)}" if query else "")
