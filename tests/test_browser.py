@@ -49,13 +49,18 @@ def test_toy_step_and_play_move_the_trajectory(page, app_url):
     page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function("() => window.location.search.includes('it=210')", timeout=60_000)
     page.get_by_role("button", name="Play", exact=True).click()
+    # Playback moves the iteration slider frame by frame (the URL follows on pause); a loaded machine may
+    # need a while for the first frame.
     page.wait_for_function(
-        "() => Number(new URLSearchParams(window.location.search).get('it')) > 210 "
-        "|| document.body.innerText.includes('Pause')", timeout=60_000)
-    page.wait_for_timeout(3000)
+        """() => {
+            const s = [...document.querySelectorAll('[data-testid="stSlider"]')]
+                .find(e => e.innerText.startsWith('Iteration k'));
+            const shown = s && s.innerText.split('\\n').map(v => v.trim()).filter(v => v !== '')[1];
+            return Number(shown) > 210;
+        }""", timeout=120_000)
     page.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_function(
-        "() => Number(new URLSearchParams(window.location.search).get('it')) > 210", timeout=60_000)
+        "() => Number(new URLSearchParams(window.location.search).get('it')) > 210", timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "toy_after_play.png"))
 
