@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("home", "toy", "ct", "prior")
+PAGES = ("home", "toy", "ct", "prior", "lessons")
 
 
 def test_app_renders_home() -> None:
@@ -18,7 +18,7 @@ def test_app_renders_home() -> None:
     assert len(at.latex) >= 1
     # Home links every other page.
     links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
-    assert {Path(link.proto.page).stem for link in links} == {"toy", "ct", "prior"}
+    assert {Path(link.proto.page).stem for link in links} == {"toy", "ct", "prior", "lessons"}
 
 
 @pytest.mark.parametrize("page", PAGES)

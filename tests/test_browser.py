@@ -8,7 +8,7 @@ from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"home": "", "toy": "toy", "ct": "ct", "prior": "prior"}
+PAGES = {"home": "", "toy": "toy", "ct": "ct", "prior": "prior", "lessons": "lessons"}
 
 
 def wait_for_app(page, timeout_ms: int = 120_000) -> None:

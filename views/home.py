@@ -25,6 +25,7 @@ LINKS = (
     ("views/toy.py", "toy", "Toy: the paper's 2D example, path by path", ":material/scatter_plot:"),
     ("views/ct.py", "ct", "CT: sparse-angle tomography with a learned prior", ":material/radiology:"),
     ("views/prior.py", "prior", "Prior: the learned energy and its samples", ":material/blur_on:"),
+    ("views/lessons.py", "lessons", "Lessons: six guided tours for a class", ":material/school:"),
 )  # (page file, URL path set in app.py, label, icon)
 
 for path, url, label, icon in LINKS:
