@@ -1,9 +1,8 @@
 """Guided lessons: short texts for a student, each with an equation, a prompt and a link that sets up the view.
 
 A lesson is data. Its `query` holds the URL parameters of the target page that set every control the text
-talks about; the rest keep their defaults. The Toy page reads them through `explorer.urlstate`, so a
-lesson link is an ordinary deep link a teacher can paste into slides. The CT page keeps no state in its
-URL, so a CT lesson names the controls to set instead.
+talks about; the rest keep their defaults. The Toy and CT pages read them through `explorer.urlstate`, so
+a lesson link is an ordinary deep link a teacher can paste into slides.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
-from .urlstate import toy_params_from_query, toy_params_to_query
+from .urlstate import ct_params_from_query, params_to_query, toy_params_from_query
 
 PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
 
@@ -147,12 +146,12 @@ LESSONS: tuple[Lesson, ...] = (
         equation=(r"F(x, t) = \tfrac12 \|\tilde A x - \tilde y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), "
                   r"\qquad f(x) = F(x, t_{\min})"),
         try_this=(
-            "On the CT page open the **Reconstruction** tab. In **Starts x_0** choose *zeros*, *FBP*, "
-            "*Gaussian noise* and *constant 0.5*. Press **Run the same starts under GNC and plain gradient "
-            "descent** and compare the column *spread over starts (dB)* of the two rows."
+            "The link opens the **Reconstruction** tab with four starts: *zeros*, *FBP*, *Gaussian noise* and "
+            "*constant 0.5*. Press **Play** to watch them converge, then press **Run the same starts under GNC "
+            "and plain gradient descent** and compare the column *spread over starts (dB)* of the two rows."
         ),
         page="ct",
-        query={},
+        query={"tab": "reconstruction", "method": "gnc", "inits": "zeros,fbp,noise,constant"},
     ),
 )
 
@@ -168,11 +167,10 @@ def find_lesson(slug: str | None) -> tuple[int, str | None]:
 
 
 def target_query(lesson: Lesson) -> dict[str, str]:
-    """Every URL parameter of the target page: for the Toy page, the lesson's values over the defaults."""
-    if lesson.page != "toy":
-        return dict(lesson.query)
-    params, _ = toy_params_from_query(lesson.query)
-    return toy_params_to_query(params)
+    """Every URL parameter of the target page: the lesson's values over the page's defaults."""
+    reader = toy_params_from_query if lesson.page == "toy" else ct_params_from_query
+    params, _ = reader(lesson.query)
+    return params_to_query(params)
 
 
 def deep_link(lesson: Lesson, base: str = "") -> str:

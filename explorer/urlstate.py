@@ -1,8 +1,8 @@
-"""The Toy page's state: the parameters a link carries, their validation, presets and the playback clock.
+"""The pages' state in their URLs: the parameters a link carries, their validation, presets and the playback clock.
 
 A URL can ask for anything, so every value read from one is parsed here and checked against the bounds
 below; a bad value falls back to its default and produces a one-line warning, never an exception. The
-defaults live in `ToyParams` and nowhere else.
+defaults live in `ToyParams` and `CTParams` and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .ct import HELD_OUT_SEED, INITS, PRIORS
+from .fbp import FILTERS
 from .schedules import SCHEDULES
 from .solvers import METHODS
 from .steps import STEP_RULES
@@ -175,11 +177,12 @@ def advance(iteration: int, n_iter: int, frame: int) -> tuple[int, bool]:
     return nxt, nxt < n_iter
 
 
-def _parse_one(name: str, raw: str, default):
-    """Parse and check one field; raise ValueError with a short reason."""
-    if name in _CHOICES:
-        if raw not in _CHOICES[name]:
-            raise ValueError(f"not one of {', '.join(_CHOICES[name])}")
+def _parse_value(name: str, raw: str, default, bounds: Mapping[str, tuple[float, float]],
+                 choices: Mapping[str, Sequence[str]]):
+    """Parse and check one value of a field whose default is `default`; raise ValueError with a short reason."""
+    if name in choices:
+        if raw not in choices[name]:
+            raise ValueError(f"not one of {', '.join(choices[name])}")
         return raw
     if isinstance(default, bool):
         low = raw.strip().lower()
@@ -193,26 +196,30 @@ def _parse_one(name: str, raw: str, default):
             value = int(raw)
         except ValueError:
             raise ValueError("not an integer") from None
-    elif isinstance(default, float):
+    else:
         try:
             value = float(raw)
         except ValueError:
             raise ValueError("not a number") from None
         if not math.isfinite(value):
             raise ValueError("not finite")
-    else:
-        # Point lists: parse to check, keep the text in a normal form.
-        points = parse_points(raw)
-        if name == "picks":
-            allowed = set(candidate_names())
-            outside = [p for p in (format_points([q]) for q in points) if p not in allowed]
-            if outside:
-                raise ValueError(f"{outside[0]} is not a candidate grid point")
-        return format_points(points)
-    lo, hi = _BOUNDS[name]
+    lo, hi = bounds[name]
     if not lo <= value <= hi:
         raise ValueError(f"outside [{lo:g}, {hi:g}]")
     return value
+
+
+def _parse_toy_field(name: str, raw: str, default):
+    """One Toy field: point lists are parsed to check them and kept as text in a normal form."""
+    if name not in ("points", "picks"):
+        return _parse_value(name, raw, default, _BOUNDS, _CHOICES)
+    points = parse_points(raw)
+    if name == "picks":
+        allowed = set(candidate_names())
+        outside = [p for p in (format_points([q]) for q in points) if p not in allowed]
+        if outside:
+            raise ValueError(f"{outside[0]} is not a candidate grid point")
+    return format_points(points)
 
 
 def _last(value: str | Sequence[str]) -> str:
@@ -222,6 +229,51 @@ def _last(value: str | Sequence[str]) -> str:
     return str(value[-1]) if len(value) else ""
 
 
+def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse) -> tuple[dict, list[str]]:
+    """The fields of the dataclass instance `defaults` that `query` sets, and one warning per ignored value.
+
+    `parse(name, raw, default)` returns a field's value or raises ValueError with a short reason; unknown
+    keys and values that do not parse are left out, with a warning naming the default used instead.
+    """
+    known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
+    values: dict[str, object] = {}
+    warnings: list[str] = []
+    for key, raw_value in query.items():
+        if key in EMBED_KEYS:
+            continue
+        if key not in known:
+            warnings.append(f"unknown URL parameter {key[:40]!r} ignored")
+            continue
+        raw = _last(raw_value)
+        try:
+            values[key] = parse(key, raw, known[key])
+        except ValueError as err:
+            default = "the tuned value" if known[key] is None else repr(known[key])
+            warnings.append(f"URL parameter {key}={raw[:40]!r} ignored ({err}); using {default}")
+    return values, warnings
+
+
+def params_to_query(params) -> dict[str, str]:
+    """URL query parameters for every field of a dataclass instance, in a form the parsers read back unchanged.
+
+    Fields that are None (meaning "the tuned default") are left out; tuples become comma lists.
+    """
+    out: dict[str, str] = {}
+    for f in fields(params):
+        value = getattr(params, f.name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[f.name] = "1" if value else "0"
+        elif isinstance(value, float):
+            out[f.name] = repr(value)
+        elif isinstance(value, tuple):
+            out[f.name] = ",".join(value)
+        else:
+            out[f.name] = str(value)
+    return out
+
+
 def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[ToyParams, list[str]]:
     """Validated parameters from URL query parameters, and one warning per value that was ignored.
 
@@ -229,20 +281,7 @@ def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[Toy
     choices, and inconsistent pairs (t_min >= t_max, an iteration past N) fall back to the defaults.
     """
     defaults = ToyParams()
-    known = {f.name: getattr(defaults, f.name) for f in fields(ToyParams)}
-    values: dict[str, object] = {}
-    warnings: list[str] = []
-    for key, raw_value in query.items():
-        if key in EMBED_KEYS:
-            continue
-        if key not in known:
-            warnings.append(f"unknown URL parameter '{key}' ignored")
-            continue
-        raw = _last(raw_value)
-        try:
-            values[key] = _parse_one(key, raw, known[key])
-        except ValueError as err:
-            warnings.append(f"URL parameter {key}={raw[:40]!r} ignored ({err}); using {known[key]!r}")
+    values, warnings = parse_query(defaults, query, _parse_toy_field)
     params = replace(defaults, **values)
     if params.t_min >= params.t_max:
         warnings.append(f"t_min = {params.t_min:g} is not below t_max = {params.t_max:g}; "
@@ -258,13 +297,101 @@ def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[Toy
 
 def toy_params_to_query(params: ToyParams) -> dict[str, str]:
     """URL query parameters for every field, in a form `toy_params_from_query` reads back unchanged."""
-    out: dict[str, str] = {}
-    for f in fields(ToyParams):
-        value = getattr(params, f.name)
-        if isinstance(value, bool):
-            out[f.name] = "1" if value else "0"
-        elif isinstance(value, float):
-            out[f.name] = repr(value)
-        else:
-            out[f.name] = str(value)
-    return out
+    return params_to_query(params)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The CT page.
+
+CT_TABS = ("forward", "reconstruction")  # the CT page's tabs, in order
+CT_PHANTOMS = ("ellipses", "shepp-logan", "upload")  # what the Forward model tab simulates
+CT_METHODS = ("gnc", "adaptive", "gradient-like", "gd")  # keys of explorer.solvers.METHODS, in the page's order
+CT_MAX_STARTS = len(INITS)  # each start kind at most once
+
+
+@dataclass(frozen=True)
+class CTParams:
+    """Everything a link to the CT page reproduces; the defaults are the page's (SPEC, CT)."""
+
+    tab: str = "forward"  # one of CT_TABS: the tab shown first
+    phantom: str = "ellipses"  # one of CT_PHANTOMS
+    seed: int = HELD_OUT_SEED  # seed of the random ellipse phantom
+    n: int = 64  # image side in pixels, a multiple of 16
+    angles: int = 30  # projection angles over [0, pi)
+    noise: float = 0.05  # relative noise level
+    noise_seed: int = 0  # seed of the noise draw
+    filter: str = "ramp"  # FBP filter, one of explorer.fbp.FILTERS
+    clip_fbp: bool = True  # clip images to [0, 1] before PSNR / SSIM
+    prior: str = "network"  # "network" or "gaussian"; the page falls back to "gaussian" without weights
+    alpha: float | None = None  # prior weight; None: tuned for the prior
+    method: str = "gnc"  # one of CT_METHODS
+    schedule: str = "geometric"  # key of explorer.schedules.SCHEDULES
+    t_max: float = 1.0
+    t_min: float = 1e-3
+    iters: int = 200  # iterations N
+    rule: str = "bb"  # key of explorer.steps.STEP_RULES
+    step: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
+    clip: bool = True  # project iterates onto [0, 1]
+    inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch
+    init_seed: int = 0  # seed of the noise start
+    frame: int = 5  # iterations per Step press and per frame of playback
+
+
+_CT_BOUNDS: dict[str, tuple[float, float]] = {
+    "seed": (0, 2**31 - 1),
+    "n": (32, 256),
+    "angles": (1, 360),
+    "noise": (0.0, 0.2),
+    "noise_seed": (0, 2**31 - 1),
+    "alpha": (1e-8, 10.0),
+    "t_max": (1e-3, 1.0),
+    "t_min": (1e-5, 1.0),
+    "iters": (1, 2000),
+    "step": (1e-6, 1e9),
+    "init_seed": (0, 2**31 - 1),
+    "frame": (1, 200),
+}
+_CT_CHOICES: dict[str, Sequence[str]] = {
+    "tab": CT_TABS,
+    "phantom": CT_PHANTOMS,
+    "filter": FILTERS,
+    "prior": PRIORS,
+    "method": CT_METHODS,
+    "schedule": tuple(SCHEDULES),
+    "rule": tuple(STEP_RULES),
+}
+_TUNED = ("", "tuned", "none")  # what an optional number may say to mean "the tuned value"
+
+
+def _parse_ct_field(name: str, raw: str, default):
+    """One CT field: start lists, optional numbers and multiples of 16 need their own checks."""
+    if name == "inits":
+        names = [part.strip() for part in raw.split(",") if part.strip()]
+        unknown = [part for part in names if part not in INITS]
+        if unknown:
+            raise ValueError(f"{unknown[0][:24]!r} is not one of {', '.join(INITS)}")
+        if not names:
+            raise ValueError("no start given")
+        return tuple(dict.fromkeys(names))  # each start once, in the given order
+    if name in ("alpha", "step"):
+        if raw.strip().lower() in _TUNED:
+            return None
+        return _parse_value(name, raw, 0.0, _CT_BOUNDS, _CT_CHOICES)
+    value = _parse_value(name, raw, default, _CT_BOUNDS, _CT_CHOICES)
+    if name == "n" and value % 16:
+        raise ValueError("not a multiple of 16")
+    return value
+
+
+def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTParams, list[str]]:
+    """Validated CT parameters from URL query parameters, and one warning per value that was ignored."""
+    defaults = CTParams()
+    values, warnings = parse_query(defaults, query, _parse_ct_field)
+    params = replace(defaults, **values)
+    if params.t_min >= params.t_max:
+        warnings.append(f"t_min = {params.t_min:g} is not below t_max = {params.t_max:g}; "
+                        f"using t_min = {defaults.t_min:g}")
+        params = replace(params, t_min=defaults.t_min)
+        if params.t_min >= params.t_max:
+            params = replace(params, t_max=defaults.t_max)
+    return params, warnings

@@ -53,7 +53,7 @@ def test_changing_angles_updates_sinogram_and_metrics(app: AppTest) -> None:
 
 
 def test_shepp_logan_filter_and_clip(app: AppTest) -> None:
-    app.selectbox(key="ct_phantom").set_value("Shepp-Logan").run()
+    app.selectbox(key="ct_phantom").set_value("shepp-logan").run()
     app.selectbox(key="ct_filter").set_value("hann").run()
     app.checkbox(key="ct_clip").uncheck().run()
     assert not app.exception
@@ -61,7 +61,7 @@ def test_shepp_logan_filter_and_clip(app: AppTest) -> None:
 
 
 def test_upload_without_file_asks_for_one(app: AppTest) -> None:
-    app.selectbox(key="ct_phantom").set_value("Upload an image").run()
+    app.selectbox(key="ct_phantom").set_value("upload").run()
     assert not app.exception
     assert any("Upload a PNG or JPEG" in i.value for i in app.info)
 
@@ -111,3 +111,46 @@ def test_a_diverging_step_shows_an_error_not_a_traceback(recon: AppTest) -> None
     assert not recon.exception
     assert any("NaN or Inf detected" in e.value for e in recon.error)
     assert recon.button(key="ct_rec_btn_step").disabled
+
+
+def _page(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def test_query_params_set_every_control_and_are_written_back() -> None:
+    wanted = {"tab": "reconstruction", "phantom": "ellipses", "seed": "5", "n": "32", "angles": "20",
+              "noise": "0.02", "prior": "gaussian", "alpha": "0.002", "method": "gd", "rule": "armijo",
+              "iters": "20", "inits": "constant,zeros", "frame": "4", "t_max": "0.5"}
+    at = _page(wanted)
+    assert not at.exception and not at.warning
+    assert at.session_state["ct_tab"] == "Reconstruction"
+    assert at.number_input(key="ct_seed").value == 5
+    assert at.slider(key="ct_n").value == 32 and at.slider(key="ct_angles").value == 20
+    assert at.selectbox(key="ct_rec_method").value == "gd"
+    assert at.number_input(key="ct_rec_alpha").value == 0.002
+    assert at.multiselect(key="ct_rec_inits").value == ["constant", "zeros"]
+    assert _metrics(at)["Iteration"] == "0 / 20"
+    assert _sinogram_angles(at, 2) == 20
+    # The URL now names the whole view; opening it again gives the same controls.
+    written = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert {k: written[k] for k in wanted} == wanted | {"noise": "0.02", "alpha": "0.002", "t_max": "0.5"}
+    again = _page(written)
+    assert not again.exception and not again.warning
+    assert again.multiselect(key="ct_rec_inits").value == ["constant", "zeros"]
+    # A control changed in the page goes into the URL.
+    again.selectbox(key="ct_rec_rule").set_value("fixed").run()
+    assert again.query_params["rule"] in ("fixed", ["fixed"])
+
+
+def test_bad_query_params_warn_once_and_fall_back() -> None:
+    at = _page({"n": "40", "angles": "nan", "method": "newton", "inits": "zeros,ones", "bogus": "1",
+                "t_min": "0.9", "t_max": "0.1"})
+    assert not at.exception
+    assert len(at.warning) == 1
+    for word in ("'n'", "angles", "method", "inits", "bogus", "t_min"):
+        assert word.strip("'") in at.warning[0].value
+    assert at.slider(key="ct_n").value == 64 and at.slider(key="ct_angles").value == 30

@@ -8,13 +8,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.lessons import LESSONS, PAGES, deep_link, find_lesson, target_query
-from explorer.urlstate import ToyParams, toy_params_from_query, toy_params_to_query
+from explorer.urlstate import CTParams, ToyParams, ct_params_from_query, toy_params_from_query, toy_params_to_query
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS_PAGE = ROOT / "views" / "lessons.py"
 TOY_PAGE = ROOT / "views" / "toy.py"
+CT_PAGE = ROOT / "views" / "ct.py"
 TIMEOUT = 60
 TOY_LESSONS = [lesson for lesson in LESSONS if lesson.page == "toy"]
+CT_LESSONS = [lesson for lesson in LESSONS if lesson.page == "ct"]
 # Toy page widgets by the ToyParams field they hold: (AppTest accessor, widget key).
 TOY_WIDGETS = {
     "method": "selectbox", "rule": "selectbox", "preset": "selectbox", "schedule": "selectbox",
@@ -57,7 +59,19 @@ def test_the_lessons_claim_what_their_texts_say():
     assert armijo.method in ("gradient-like", "adaptive") and armijo.rule == "armijo" and armijo.starts == "preset"
     steps = by_slug["step-sizes"]
     assert steps.rule == "fixed" and steps.step > ToyParams.step
-    assert deep_link(next(lesson for lesson in LESSONS if lesson.page == "ct")) == "/ct"
+    starts = ct_params_from_query(next(lesson for lesson in CT_LESSONS if lesson.slug == "ct-starts").query)[0]
+    assert starts.tab == "reconstruction" and starts.method == "gnc" and len(starts.inits) >= 4
+
+
+@pytest.mark.parametrize("lesson", CT_LESSONS, ids=lambda lesson: lesson.slug)
+def test_a_ct_lesson_query_parses_without_warnings_to_its_values(lesson):
+    params, warnings = ct_params_from_query(lesson.query)
+    assert warnings == [] and params != CTParams()
+    written = target_query(lesson)
+    for key, value in lesson.query.items():
+        assert written[key] == value, key
+    assert ct_params_from_query(written) == (params, [])
+    assert deep_link(lesson).startswith("/ct?") and "tab=reconstruction" in deep_link(lesson)
 
 
 def test_an_unknown_slug_falls_back_to_the_first_lesson():
@@ -127,3 +141,20 @@ def test_a_toy_lesson_link_opens_the_toy_page_with_its_values(lesson):
             continue
         widget = getattr(at, TOY_WIDGETS[name])(key=f"toy_{name}")
         assert widget.value == getattr(params, name), name
+
+
+@pytest.mark.parametrize("lesson", CT_LESSONS, ids=lambda lesson: lesson.slug)
+def test_a_ct_lesson_link_opens_the_ct_page_with_its_values(lesson):
+    at = AppTest.from_file(str(CT_PAGE), default_timeout=300)
+    for key, value in target_query(lesson).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    params, _ = ct_params_from_query(lesson.query)
+    assert at.session_state["ct_tab"] == "Reconstruction"
+    assert at.multiselect(key="ct_rec_inits").value == list(params.inits)
+    assert at.selectbox(key="ct_rec_method").value == params.method
+    # The run is set up with every start and ready to play.
+    assert [m.label for m in at.metric if m.label.startswith("PSNR ")] == [
+        f"PSNR {name} (dB)" for name in ("zeros", "FBP", "Gaussian noise", "constant 0.5")]

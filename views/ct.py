@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -19,15 +19,26 @@ from explorer.metrics import psnr, ssim
 from explorer.noise import add_relative_noise
 from explorer.phantoms import PhantomError, load_image, random_ellipses, shepp_logan
 from explorer.tomography import ParallelBeam, parallel_beam
+from explorer.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, params_to_query
 
-PHANTOMS = ("Random ellipses", "Shepp-Logan", "Upload an image")
+PHANTOM_LABELS = {"ellipses": "Random ellipses", "shepp-logan": "Shepp-Logan", "upload": "Upload an image"}
+TAB_LABELS = {"forward": "Forward model", "reconstruction": "Reconstruction"}
+# CTParams field -> session-state key of the widget holding it (the tab's state is the tabs' own key).
+WIDGET_KEYS = {
+    "tab": "ct_tab", "phantom": "ct_phantom", "seed": "ct_seed", "n": "ct_n", "angles": "ct_angles",
+    "noise": "ct_noise", "noise_seed": "ct_noise_seed", "filter": "ct_filter", "clip_fbp": "ct_clip",
+    "prior": "ct_rec_prior", "alpha": "ct_rec_alpha", "method": "ct_rec_method", "schedule": "ct_rec_schedule",
+    "t_max": "ct_rec_tmax", "t_min": "ct_rec_tmin", "iters": "ct_rec_iters", "rule": "ct_rec_rule",
+    "step": "ct_rec_step", "clip": "ct_rec_clip", "inits": "ct_rec_inits", "init_seed": "ct_rec_init_seed",
+    "frame": "ct_rec_frame",
+}
 
 
 @dataclass(frozen=True)
 class ForwardModelParams:
     """What the forward-model view simulates; defaults are the interactive preset of the spec."""
 
-    phantom: str = PHANTOMS[0]  # one of PHANTOMS
+    phantom: str = "ellipses"  # one of explorer.urlstate.CT_PHANTOMS
     seed: int = ct.HELD_OUT_SEED  # names the random ellipse phantom; never drawn in the prior's training
     n: int = 64  # image side in pixels
     n_angles: int = 30  # projection angles, evenly spaced over [0, pi)
@@ -54,32 +65,65 @@ def cached_operator(n: int, n_angles: int) -> ParallelBeam:
     return parallel_beam(n, n_angles)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The state a link carries: every control's value lives in its widget; the URL mirrors them (explorer.urlstate).
+
+
+def _seed_widgets(parsed: CTParams, priors: list[str]) -> None:
+    """Give every widget without state its value from the parsed URL (first visit, or after it was hidden)."""
+    state = st.session_state
+    for f in fields(CTParams):
+        key = WIDGET_KEYS[f.name]
+        if key in state:
+            continue
+        value = getattr(parsed, f.name)
+        if f.name == "tab":
+            value = TAB_LABELS[value]
+        elif f.name == "inits":
+            value = list(value)
+        elif f.name == "prior" and value not in priors:
+            value = priors[0]
+        state[key] = value
+
+
+def current_params() -> CTParams:
+    """The parameters the widgets hold now (the defaults for widgets not shown, such as a hidden seed)."""
+    state = st.session_state
+    values = {}
+    for f in fields(CTParams):
+        key = WIDGET_KEYS[f.name]
+        if key not in state:
+            continue
+        value = state[key]
+        if f.name == "tab":
+            value = next((name for name, label in TAB_LABELS.items() if label == value), CTParams.tab)
+        elif f.name == "inits":
+            value = tuple(value) or CTParams.inits[:1]
+        values[f.name] = value
+    return replace(CTParams(), **values)
+
+
 def forward_model_ui() -> tuple[ForwardModelParams, bytes | None]:
     """Widgets for the forward model; returns the parameters and the uploaded file's bytes."""
-    defaults = ForwardModelParams()
     left, middle, right = st.columns(3)
     with left:
-        phantom = st.selectbox("Phantom", PHANTOMS, key="ct_phantom")
+        phantom = st.selectbox("Phantom", CT_PHANTOMS, format_func=PHANTOM_LABELS.get, key="ct_phantom")
         upload = None
-        seed = defaults.seed
-        if phantom == "Random ellipses":
-            seed = int(st.number_input("Phantom seed", 0, 2**31 - 1, defaults.seed, key="ct_seed"))
-        elif phantom == "Upload an image":
+        seed = CTParams.seed
+        if phantom == "ellipses":
+            seed = int(st.number_input("Phantom seed", 0, 2**31 - 1, key="ct_seed"))
+        elif phantom == "upload":
             file = st.file_uploader("PNG or JPEG", type=["png", "jpg", "jpeg"], key="ct_upload")
             upload = None if file is None else file.getvalue()
     with middle:
-        n = st.slider("Image size n (pixels)", 32, 256, defaults.n, step=16, key="ct_n")
-        n_angles = st.slider("Number of angles", 1, 360, defaults.n_angles, key="ct_angles",
-                             help="Evenly spaced over [0°, 180°).")
+        n = st.slider("Image size n (pixels)", 32, 256, step=16, key="ct_n")
+        n_angles = st.slider("Number of angles", 1, 360, key="ct_angles", help="Evenly spaced over [0°, 180°).")
     with right:
-        noise_level = st.slider("Noise level", 0.0, 0.2, defaults.noise_level, step=0.005,
-                                format="%.3f", key="ct_noise",
+        noise_level = st.slider("Noise level", 0.0, 0.2, step=0.005, format="%.3f", key="ct_noise",
                                 help="y = A x + level · mean(|A x|) · N(0, I)")
-        noise_seed = int(st.number_input("Noise seed", 0, 2**31 - 1, defaults.noise_seed,
-                                         key="ct_noise_seed"))
-        filter_name = st.selectbox("FBP filter", FILTERS, index=FILTERS.index(defaults.filter_name),
-                                   key="ct_filter")
-        clip = st.checkbox("Clip FBP to [0, 1] for PSNR / SSIM", defaults.clip, key="ct_clip")
+        noise_seed = int(st.number_input("Noise seed", 0, 2**31 - 1, key="ct_noise_seed"))
+        filter_name = st.selectbox("FBP filter", FILTERS, key="ct_filter")
+        clip = st.checkbox("Clip FBP to [0, 1] for PSNR / SSIM", key="ct_clip")
     params = ForwardModelParams(phantom, seed, n, n_angles, noise_level, noise_seed, filter_name,
                                 clip)
     return params, upload
@@ -88,9 +132,9 @@ def forward_model_ui() -> tuple[ForwardModelParams, bytes | None]:
 def make_phantom(params: ForwardModelParams, upload: bytes | None
                  ) -> tuple[torch.Tensor, list[str]]:
     """The ground truth image (n, n) for the chosen phantom, with notes on any file conversion."""
-    if params.phantom == "Shepp-Logan":
+    if params.phantom == "shepp-logan":
         return shepp_logan(params.n), []
-    if params.phantom == "Upload an image":
+    if params.phantom == "upload":
         return load_image(upload, params.n)
     return random_ellipses(params.n, torch.Generator().manual_seed(params.seed)), []
 
@@ -98,7 +142,7 @@ def make_phantom(params: ForwardModelParams, upload: bytes | None
 def forward_model_view() -> ForwardModel | None:
     """The "Forward model" tab: controls, phantom beside its FBP, the sinogram, and metrics."""
     params, upload = forward_model_ui()
-    if params.phantom == "Upload an image" and upload is None:
+    if params.phantom == "upload" and upload is None:
         st.info("Upload a PNG or JPEG image to use it as the phantom.")
         return None
     try:
@@ -191,10 +235,15 @@ def _digest(data: bytes | None) -> str:
     return "" if data is None else hashlib.sha256(data).hexdigest()
 
 
+def available_priors() -> list[str]:
+    """The priors that can be used here: the network only when its weights load."""
+    return ["gaussian"] if network_problem() else ["network", "gaussian"]
+
+
 def reconstruction_ui(fm: ForwardModelParams) -> tuple[ct.CTConfig, bytes | None]:
     """Widgets of the solver and the starts; returns the full config and the uploaded start's bytes."""
     unavailable = network_problem()
-    priors = ["gaussian"] if unavailable else ["network", "gaussian"]
+    priors = available_priors()
     if unavailable:
         st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
                 f"phantoms) is used. Rebuild the network with: `{REBUILD_COMMAND}`.")
@@ -203,38 +252,41 @@ def reconstruction_ui(fm: ForwardModelParams) -> tuple[ct.CTConfig, bytes | None
         prior = st.selectbox("Prior", priors, key="ct_rec_prior",
                              format_func=lambda p: {"network": "Learned energy U-Net",
                                                     "gaussian": "Analytic Gaussian"}[p])
-        alpha = st.number_input("Prior weight alpha", min_value=0.0, value=None, format="%.2e",
+        alpha = st.number_input("Prior weight alpha", min_value=1e-8, max_value=10.0, format="%.2e",
                                 key="ct_rec_alpha", placeholder=f"tuned: {ct.ALPHA[prior]:.0e}",
                                 help="F(x, t) = ½||A~x − y~||² + alpha · s(t)/m(t) · E(x, t), A~ = A/||A||. "
                                      "Empty: the value tuned for this prior.")
         method = st.selectbox("Method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="ct_rec_method")
     with middle:
-        schedule = st.selectbox("Schedule of t", list(schedules.SCHEDULES), key="ct_rec_schedule",
-                                index=list(schedules.SCHEDULES).index(ct.CTConfig.schedule))
+        schedule = st.selectbox("Schedule of t", list(schedules.SCHEDULES), key="ct_rec_schedule")
         a, b = st.columns(2)
-        t_max = a.number_input("t_max", 1e-3, 1.0, 1.0, format="%.3g", key="ct_rec_tmax")
-        t_min = b.number_input("t_min", 1e-5, 1.0, 1e-3, format="%.3g", key="ct_rec_tmin")
-        iters = int(st.number_input("Iterations N", 1, 2000, 200, key="ct_rec_iters"))
+        t_max = a.number_input("t_max", 1e-3, 1.0, format="%.3g", key="ct_rec_tmax")
+        t_min = b.number_input("t_min", 1e-5, 1.0, format="%.3g", key="ct_rec_tmin")
+        if t_min >= t_max:
+            b.warning(f"t_min must lie below t_max; using t_min = {t_max / 10:.3g}.")
+            t_min = t_max / 10
+        iters = int(st.number_input("Iterations N", 1, 2000, key="ct_rec_iters"))
     with right:
-        rule = st.selectbox("Step rule", list(RULE_LABELS), format_func=RULE_LABELS.get, index=2,
-                            key="ct_rec_rule")
+        rule = st.selectbox("Step rule", list(RULE_LABELS), format_func=RULE_LABELS.get, key="ct_rec_rule")
         tuned = {"fixed": ct.FIXED_STEP[prior], "armijo": Armijo().b0, "bb": BarzilaiBorwein().b0}[rule]
-        step = st.number_input("Step size b (first trial step for line searches)", min_value=1e-6, value=None,
+        step = st.number_input("Step size b (first trial step for line searches)", min_value=1e-6, max_value=1e9,
                                format="%.3g", key="ct_rec_step", placeholder=f"tuned: {tuned:g}")
-        clip = st.checkbox("Project iterates onto [0, 1]", True, key="ct_rec_clip")
+        clip = st.checkbox("Project iterates onto [0, 1]", key="ct_rec_clip")
     a, b, c = st.columns([2, 1, 1])
-    inits = a.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS), list(DEFAULT_INITS),
-                          format_func=INIT_LABELS.get, key="ct_rec_inits")
-    init_seed = 0
+    inits = a.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS), format_func=INIT_LABELS.get,
+                          key="ct_rec_inits")
+    if not inits:
+        a.caption(f"No start chosen: using {INIT_LABELS[DEFAULT_INITS[0]]}.")
+    init_seed = CTParams.init_seed
     if "noise" in inits:
-        init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, 0, key="ct_rec_init_seed"))
+        init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, key="ct_rec_init_seed"))
     upload = None
     if "upload" in inits:
         file = c.file_uploader("Start image", type=["png", "jpg", "jpeg"], key="ct_rec_upload")
         upload = None if file is None else file.getvalue()
     config = ct.CTConfig(
         size=fm.n, angles=fm.n_angles, noise=fm.noise_level, noise_seed=fm.noise_seed,
-        phantom="shepp-logan" if fm.phantom == "Shepp-Logan" else "ellipses", phantom_seed=fm.seed,
+        phantom="shepp-logan" if fm.phantom == "shepp-logan" else "ellipses", phantom_seed=fm.seed,
         prior=prior, alpha=alpha, method=method, schedule=schedule, t_max=float(t_max), t_min=float(t_min),
         iters=iters, step_rule=rule, step_size=step, clip=clip, inits=tuple(inits) or DEFAULT_INITS[:1],
         init_seed=init_seed, clip_metrics=fm.clip)
@@ -286,7 +338,7 @@ def transport_ui(run: ct_session.LiveRun) -> None:
                    disabled=run.done, width="stretch")
     cols[3].button("Restart", key="ct_rec_btn_restart", on_click=_request, args=("ct_rec_restart",),
                    width="stretch")
-    cols[4].number_input("Iterations per step", 1, 200, 5, key="ct_rec_frame",
+    cols[4].number_input("Iterations per step", 1, 200, key="ct_rec_frame",
                          help="Iterations per press of Step and per frame of playback")
 
 
@@ -408,7 +460,7 @@ def reconstruction_view(model: ForwardModel | None) -> None:
                "the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||.")
     config, upload = reconstruction_ui(fm)
     truth, truth_digest = None, ""
-    if fm.phantom == "Upload an image":
+    if fm.phantom == "upload":
         truth = model.x[0, 0]
         truth_digest = hashlib.sha256(truth.numpy().tobytes()).hexdigest()
     start_image = None
@@ -476,9 +528,27 @@ def export_ui(run: ct_session.LiveRun, references: dict[str, dict[str, float]]) 
     st.caption("Figures: use the camera icon of each chart's toolbar for a PNG.")
 
 
-st.title("CT: parallel-beam tomography")
-forward_tab, reconstruction_tab = st.tabs(["Forward model", "Reconstruction"])
-with forward_tab:
-    forward_model = forward_model_view()
-with reconstruction_tab:
-    reconstruction_view(forward_model)
+def main() -> None:
+    """Lay out the CT page: its state comes from the URL on a first visit and goes back to it after each run."""
+    st.title("CT: parallel-beam tomography")
+    state = st.session_state
+    # Streamlit clears the URL when the user switches pages; coming back restores the session's last view.
+    query = st.query_params.to_dict() or state.get("ct_last_query", {})
+    parsed, warnings = ct_params_from_query(query)
+    # Without the network's weights the Gaussian prior stands in; the Reconstruction tab says so.
+    _seed_widgets(parsed, available_priors())
+    if warnings:
+        st.warning("; ".join(warnings))
+    forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=WIDGET_KEYS["tab"], on_change="rerun")
+    with forward_tab:
+        forward_model = forward_model_view()
+    with reconstruction_tab:
+        reconstruction_view(forward_model)
+    if not state.get("ct_rec_playing", False):
+        query = params_to_query(current_params())
+        state["ct_last_query"] = query
+        if st.query_params.to_dict() != query:
+            st.query_params.from_dict(query)
+
+
+main()

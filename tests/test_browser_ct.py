@@ -1,0 +1,126 @@
+"""End-to-end on the CT page in real Chromium: a run raises PSNR, a link sets the page, five sessions at once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS
+from test_browser import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+# A small, quick reconstruction: 32 x 32, 20 angles, the analytic prior, 24 iterations.
+SMALL = {"tab": "reconstruction", "n": "32", "angles": "20", "prior": "gaussian", "iters": "24", "frame": "6"}
+
+
+def _metrics(page) -> dict[str, str]:
+    """Label -> value of every st.metric on the page (labels and values as rendered)."""
+    out = {}
+    for metric in page.locator('[data-testid="stMetric"]').all():
+        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        out[label] = value
+    return out
+
+
+def _url(app_url: str, query: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return f"{app_url}/ct?{urlencode(query)}"
+
+
+def _wait_for_iteration(page, text: str, timeout_ms: int = 180_000) -> None:
+    page.wait_for_function(
+        """(text) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .some(m => m.innerText.includes('Iteration') && m.innerText.includes(text))""",
+        arg=text, timeout=timeout_ms, polling=250)
+
+
+def test_a_ct_run_raises_psnr_step_by_step(page, app_url):
+    page.goto(_url(app_url, SMALL | {"inits": "zeros,noise"}))
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _wait_for_iteration(page, "0 / 24")
+    before = float(_metrics(page)["PSNR zeros (dB)"])
+    values = [before]
+    for k in (6, 12):
+        page.get_by_role("button", name="Step", exact=True).click()
+        _wait_for_iteration(page, f"{k} / 24")
+        wait_for_app(page)
+        values.append(float(_metrics(page)["PSNR zeros (dB)"]))
+    assert values[1] > values[0] + 3 and values[2] > values[1], values
+    page.get_by_role("button", name="Run to the end", exact=True).click()
+    _wait_for_iteration(page, "24 / 24")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "ct_after_run.png"), full_page=True)
+
+
+def test_a_ct_link_reproduces_the_view(page, app_url):
+    query = SMALL | {"method": "gd", "rule": "armijo", "inits": "constant,fbp", "seed": "77", "noise": "0.02"}
+    page.goto(_url(app_url, query))
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("tab", name="Reconstruction").get_attribute("aria-selected") == "true"
+    metrics = _metrics(page)
+    assert "PSNR constant 0.5 (dB)" in metrics and "PSNR FBP (dB)" in metrics
+    assert page.get_by_role("combobox", name="Method").input_value() == "Plain gradient descent on f"
+    # The page writes its whole state back; every value asked for is still there.
+    for key, value in query.items():
+        assert re.search(rf"[?&]{key}={re.escape(value).replace(',', '(,|%2C)')}(&|$)", page.url), key
+
+
+def _expected_final_psnr(query: dict[str, str]) -> np.ndarray:
+    """PSNR of the final iterates for the page's settings, computed here with the library."""
+    from explorer import ct
+    from explorer.urlstate import ct_params_from_query
+
+    params, _ = ct_params_from_query(query)
+    config = ct.CTConfig(size=params.n, angles=params.angles, noise=params.noise, phantom_seed=params.seed,
+                         prior=params.prior, method=params.method, iters=params.iters, step_rule=params.rule,
+                         inits=params.inits)
+    problem = ct.make_problem(config, ct.load_prior(config.prior, config.size))
+    trajectory = ct.reconstruct(problem, ct.initialisations(config.inits, problem), config, diagnostics_every=0)
+    return ct.quality(trajectory.final, problem.truth, config.clip_metrics)[0]
+
+
+SESSIONS = [
+    SMALL | {"seed": "10001", "method": "gnc", "inits": "zeros,fbp"},
+    SMALL | {"seed": "10002", "method": "gd", "inits": "noise"},
+    SMALL | {"seed": "10003", "method": "gnc", "rule": "armijo", "inits": "constant,zeros"},
+    SMALL | {"seed": "10004", "method": "adaptive", "inits": "fbp"},
+    SMALL | {"seed": "10005", "method": "gnc", "rule": "fixed", "inits": "noise,constant,zeros"},
+]
+NAMES = {"zeros": "zeros", "fbp": "FBP", "noise": "Gaussian noise", "constant": "constant 0.5"}
+
+
+def test_five_sessions_at_once_do_not_cross_talk(browser, app_url):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in SESSIONS]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page, query in zip(pages, SESSIONS):
+            page.goto(_url(app_url, query), wait_until="commit")
+        for page in pages:
+            wait_for_app(page, timeout_ms=300_000)
+            _wait_for_iteration(page, "0 / 24")
+        # Start all five runs before waiting for any, so they overlap on the server.
+        for page in pages:
+            page.get_by_role("button", name="Run to the end", exact=True).click()
+        for page in pages:
+            _wait_for_iteration(page, "24 / 24", timeout_ms=300_000)
+            wait_for_app(page, timeout_ms=300_000)
+        for page, query in zip(pages, SESSIONS):
+            assert page.locator('[data-testid="stException"]').count() == 0
+            metrics = _metrics(page)
+            shown = [float(metrics[f"PSNR {NAMES[name]} (dB)"]) for name in query["inits"].split(",")]
+            assert len([label for label in metrics if label.startswith("PSNR ")]) == len(shown)
+            np.testing.assert_allclose(shown, _expected_final_psnr(query), atol=0.011)
+            assert f"seed={query['seed']}" in page.url and f"method={query['method']}" in page.url
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,100 @@
+"""Odd uploads in real Chromium: each gets a clear message, and the page keeps working afterwards."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS
+from test_browser import wait_for_app
+from test_phantoms import _encode, _gradient, _png_claiming_size
+
+pytestmark = pytest.mark.browser
+
+UPLOADER = '[data-testid="stFileUploaderDropzoneInput"]'
+
+
+def _upload(page, name: str, data: bytes, mime: str = "image/png") -> None:
+    """Choose a file in the page's uploader and wait until the uploader lists it (a choice made while the
+    page re-renders can be dropped, so choose again until it shows)."""
+    for _ in range(5):
+        page.locator(UPLOADER).first.set_input_files({"name": name, "mimeType": mime, "buffer": data})
+        try:
+            page.locator('[data-testid="stFileUploader"]', has_text=name).wait_for(timeout=10_000)
+            return
+        except Exception:
+            wait_for_app(page)
+    raise AssertionError(f"the uploader never listed {name}")
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _wait_for_text(page, text: str, name: str) -> None:
+    try:
+        page.wait_for_function(
+            "(text) => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(text)",
+            arg=text, timeout=60_000)
+    except Exception as error:
+        page.screenshot(path=str(ARTIFACTS / f"upload_failed_{name}.png"))
+        raise AssertionError(f"{name}: {text!r} not shown; the page says ...{_main_text(page)[-300:]!r}") from error
+
+
+def _fbp_psnr_shown(page) -> bool:
+    return page.locator('[data-testid="stMetric"]', has_text="FBP PSNR").count() == 1
+
+
+# name, bytes, a piece of the message the page must show
+BAD = [
+    ("notes.png", b"this is not an image at all", "not a PNG or JPEG"),
+    ("empty.png", b"", "empty"),
+    ("dot.png", _encode(np.zeros((1, 1), np.uint8)), "1 x 1 pixels; it needs at least 16"),
+    ("wide.png", _encode(np.zeros((4, 300), np.uint8)), "300 x 4 pixels; it needs at least 16"),
+    ("bomb.png", _png_claiming_size(30_000, 30_000), "too many pixels"),
+    ("half.png", _encode(_gradient(64, 64))[: len(_encode(_gradient(64, 64))) // 2], "damaged"),
+]
+# Accepted with a note saying what was converted.
+CONVERTED = [
+    ("rgba.png", _encode(np.dstack([np.full((40, 40, 3), 200, np.uint8), np.tile(np.arange(0, 240, 6, dtype=np.uint8),
+                                                                              (40, 1))]), mode="RGBA"),
+     "Transparent areas"),
+    ("deep.png", _encode((np.arange(48 * 48).reshape(48, 48) * 20).astype(np.uint16)), "rescaled"),
+    ("oblong.png", _encode(_gradient(40, 90)), "cropped"),
+]
+
+
+def test_bad_uploads_show_a_message_and_a_good_one_works(page, app_url):
+    page.goto(f"{app_url}/ct?phantom=upload")
+    wait_for_app(page)
+    assert "Upload a PNG or JPEG" in _main_text(page)
+    for name, data, expected in BAD:
+        _upload(page, name, data)
+        _wait_for_text(page, expected, name)
+        wait_for_app(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+        assert not _fbp_psnr_shown(page), name
+    for name, data, expected in CONVERTED:
+        _upload(page, name, data)
+        _wait_for_text(page, expected, name)
+        wait_for_app(page)
+        page.wait_for_selector('[data-testid="stMetric"]:has-text("FBP PSNR")', timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "ct_upload.png"))
+
+
+def test_a_file_over_the_configured_limit_is_refused(page, app_url):
+    page.goto(f"{app_url}/ct?phantom=upload")
+    wait_for_app(page)
+    _upload(page, "big.png", b"\x89PNG" + bytes(21 * 1024 * 1024))
+    # Streamlit refuses it in the browser (server.maxUploadSize = 20 in .streamlit/config.toml).
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stMain\"]').innerText.includes('20.0MB')", timeout=60_000)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Upload a PNG or JPEG" in _main_text(page)
+    # The page still works: a good file afterwards gives a phantom and its FBP.
+    _upload(page, "fine.png", _encode(_gradient(64, 64)))
+    page.wait_for_selector('[data-testid="stMetric"]:has-text("FBP PSNR")', timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
