@@ -124,3 +124,18 @@ def test_five_sessions_at_once_do_not_cross_talk(browser, app_url):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_tabs_switch_and_keep_their_settings(page, app_url):
+    page.goto(_url(app_url, SMALL | {"iters": "37", "inits": "fbp"}))
+    wait_for_app(page)
+    page.get_by_role("tab", name="Forward model").click()
+    page.wait_for_function("() => window.location.search.includes('tab=forward')", timeout=60_000)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stMetric"]', has_text="FBP PSNR").count() == 1
+    page.get_by_role("tab", name="Reconstruction").click()
+    page.wait_for_function("() => window.location.search.includes('tab=reconstruction')", timeout=60_000)
+    wait_for_app(page)
+    _wait_for_iteration(page, "0 / 37")
+    assert page.get_by_label("Iterations N").input_value() == "37"
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -60,6 +60,13 @@ def test_shepp_logan_filter_and_clip(app: AppTest) -> None:
     assert any("not clipped" in c.value for c in app.caption)
 
 
+def test_the_reconstruction_tab_works_only_when_open(app: AppTest) -> None:
+    # On the Forward model tab nothing of the reconstruction is built; the link still carries its settings.
+    assert app.session_state["ct_tab"] == "Forward model"
+    assert not [b for b in app.button if b.key == "ct_rec_btn_step"]
+    assert app.query_params["iters"] in ("200", ["200"])
+
+
 def test_upload_without_file_asks_for_one(app: AppTest) -> None:
     app.selectbox(key="ct_phantom").set_value("upload").run()
     assert not app.exception
@@ -70,6 +77,7 @@ def test_upload_without_file_asks_for_one(app: AppTest) -> None:
 def recon() -> AppTest:
     """The page at 32 x 32 with a 20-iteration GNC run and two starts."""
     at = AppTest.from_file(str(PAGE), default_timeout=180)
+    at.query_params["tab"] = "reconstruction"
     at.run()
     at.slider(key="ct_n").set_value(32).run()
     at.number_input(key="ct_rec_iters").set_value(20).run()
@@ -154,3 +162,20 @@ def test_bad_query_params_warn_once_and_fall_back() -> None:
     for word in ("'n'", "angles", "method", "inits", "bogus", "t_min"):
         assert word.strip("'") in at.warning[0].value
     assert at.slider(key="ct_n").value == 64 and at.slider(key="ct_angles").value == 30
+
+
+def test_switching_tabs_keeps_the_reconstruction_settings() -> None:
+    at = _page({"tab": "reconstruction", "n": "32", "iters": "37", "method": "gd", "inits": "fbp,constant"})
+    assert at.number_input(key="ct_rec_iters").value == 37
+    at.session_state["ct_tab"] = "Forward model"
+    at.run()
+    assert not at.exception
+    assert at.query_params["iters"] in ("37", ["37"]) and at.query_params["tab"] in ("forward", ["forward"])
+    at.slider(key="ct_angles").set_value(12).run()
+    at.session_state["ct_tab"] = "Reconstruction"
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="ct_rec_iters").value == 37
+    assert at.selectbox(key="ct_rec_method").value == "gd"
+    assert at.multiselect(key="ct_rec_inits").value == ["fbp", "constant"]
+    assert _sinogram_angles(at, 2) == 12

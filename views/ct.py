@@ -86,8 +86,12 @@ def _seed_widgets(parsed: CTParams, priors: list[str]) -> None:
         state[key] = value
 
 
-def current_params() -> CTParams:
-    """The parameters the widgets hold now (the defaults for widgets not shown, such as a hidden seed)."""
+def current_params(shown: CTParams) -> CTParams:
+    """The parameters the widgets hold now; `shown` (what the URL said) for widgets not on screen.
+
+    The Reconstruction tab's widgets are only laid out while it is open, so the URL keeps their values
+    while the user works in the Forward model tab.
+    """
     state = st.session_state
     values = {}
     for f in fields(CTParams):
@@ -100,7 +104,7 @@ def current_params() -> CTParams:
         elif f.name == "inits":
             value = tuple(value) or CTParams.inits[:1]
         values[f.name] = value
-    return replace(CTParams(), **values)
+    return replace(shown, **values)
 
 
 def forward_model_ui() -> tuple[ForwardModelParams, bytes | None]:
@@ -539,13 +543,18 @@ def main() -> None:
     _seed_widgets(parsed, available_priors())
     if warnings:
         st.warning("; ".join(warnings))
+    # The tabs rerun the page when switched, and only the open one does its work: the Forward model tab stays
+    # quick, and the Reconstruction tab builds its problem and TV reference only when it is looked at.
     forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=WIDGET_KEYS["tab"], on_change="rerun")
     with forward_tab:
         forward_model = forward_model_view()
-    with reconstruction_tab:
-        reconstruction_view(forward_model)
+    if reconstruction_tab.open:
+        with reconstruction_tab:
+            reconstruction_view(forward_model)
+    else:
+        state["ct_rec_playing"] = False
     if not state.get("ct_rec_playing", False):
-        query = params_to_query(current_params())
+        query = params_to_query(current_params(parsed))
         state["ct_last_query"] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)
