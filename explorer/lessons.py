@@ -141,7 +141,8 @@ LESSONS: tuple[Lesson, ...] = (
             "different images and compare where the methods end. GNC begins with heavy smoothing, where "
             "every start sees nearly the same convex problem, so its results agree to a fraction of a "
             "decibel. Plain gradient descent on f sees only the non-convex target, and its result "
-            "remembers where it began."
+            "remembers where it began. (With the analytic Gaussian prior E is quadratic, so F is convex at "
+            "every t and both methods agree: it is the non-convex learned prior that makes the start matter.)"
         ),
         equation=(r"F(x, t) = \tfrac12 \|\tilde A x - \tilde y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), "
                   r"\qquad f(x) = F(x, t_{\min})"),

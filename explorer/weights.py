@@ -21,7 +21,9 @@ from .sde import VPSDE
 from .unet import EnergyUNet
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DEFAULT_WEIGHTS = ASSETS / "prior64.safetensors"  # the shipped 64 x 64 prior
+# The shipped 64 x 64 prior; the environment variable GNC_EXPLORER_WEIGHTS points the app and the CLI at another
+# file (say, weights of your own training run) without touching assets/.
+DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or ASSETS / "prior64.safetensors")
 REBUILD_COMMAND = (
     "python -m explorer train --size 64 --threads 1 --ckpt-dir assets/training/prior64 --resume "
     "(add --bf16 on a GPU), then export it with "

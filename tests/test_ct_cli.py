@@ -90,6 +90,11 @@ def test_a_diverging_run_keeps_its_files_and_exits_1(tmp_path, capsys):
     ("--t-max", "0.0001"),
     ("--prior", "network", "--weights", "/no/such/weights.safetensors"),
     ("--clip", "False"),
+    ("--size", "100000"),
+    ("--iters", "0"),
+    ("--seed", "-1"),
+    ("--t-min", "0.5", "--t-max", "0.1"),
+    ("--threads", "inf"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, tmp_path, capsys):
     argv = ["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "gaussian",
@@ -122,3 +127,36 @@ def test_default_prior_is_the_network_when_shipped_else_gaussian_with_a_notice(t
         assert len(err) == 1 and err[0].startswith("note:") and "Gaussian" in err[0]
     else:
         assert err == []
+
+
+@pytest.mark.parametrize("damage", ["junk", "wrong hash"])
+def test_a_broken_weights_file_is_one_line_and_exit_2(damage, tmp_path, capsys):
+    import torch
+
+    from explorer.unet import EnergyUNet
+    from explorer.weights import model_config, save_weights, sidecar_path
+
+    weights = tmp_path / "w.safetensors"
+    torch.manual_seed(0)  # parameter init only
+    model = EnergyUNet((4, 8))
+    save_weights(model.state_dict(), weights, model_config(model, 16, 0))
+    if damage == "junk":
+        weights.write_bytes(b"not a weights file")
+    else:
+        side = sidecar_path(weights)
+        side.write_text(json.dumps(json.loads(side.read_text()) | {"sha256": "f" * 64}))
+    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "network",
+                     "--weights", str(weights), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error:") and "corrupt" in err[0] and "explorer train" in err[0]
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("a file, not a folder")
+    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "gaussian",
+                     "--out", str(target)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error:")
+    assert target.read_text() == "a file, not a folder"

@@ -100,3 +100,19 @@ def test_export_from_checkpoint(tmp_path):
     for a, b in zip(state.ema.parameters(), loaded.parameters()):
         torch.testing.assert_close(a, b)
     assert json.loads(sidecar_path(out).read_text())["steps"] == 2
+
+
+def test_the_environment_can_point_at_other_weights(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "from explorer.weights import DEFAULT_WEIGHTS; print(DEFAULT_WEIGHTS)"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "GNC_EXPLORER_WEIGHTS": str(tmp_path / "mine.safetensors")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == str(tmp_path / "mine.safetensors")
+    env.pop("GNC_EXPLORER_WEIGHTS")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == str(root / "assets" / "prior64.safetensors")
