@@ -139,3 +139,20 @@ def test_tabs_switch_and_keep_their_settings(page, app_url):
     _wait_for_iteration(page, "0 / 37")
     assert page.get_by_label("Iterations N").input_value() == "37"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_ct_lesson_opens_the_reconstruction_with_its_starts(page, app_url):
+    from explorer.lessons import LESSONS
+
+    lesson = next(lesson for lesson in LESSONS if lesson.page == "ct")
+    page.goto(f"{app_url}/lessons?lesson={lesson.slug}")
+    wait_for_app(page)
+    page.get_by_role("link", name="Open this lesson").click()
+    page.wait_for_url("**/ct?**", timeout=60_000)
+    wait_for_app(page, timeout_ms=300_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("tab", name="Reconstruction").get_attribute("aria-selected") == "true"
+    _wait_for_iteration(page, "0 / 200")
+    labels = [label for label in _metrics(page) if label.startswith("PSNR ")]
+    assert labels == [f"PSNR {NAMES[name]} (dB)" for name in ("zeros", "fbp", "noise", "constant")]
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "lesson_ct.png"))
