@@ -274,6 +274,15 @@ def params_to_query(params) -> dict[str, str]:
     return out
 
 
+def _ordered_t_range(params, defaults, warnings: list[str]):
+    """`params` with t_min below t_max: an inconsistent pair falls back to the defaults, with a warning."""
+    if params.t_min < params.t_max:
+        return params
+    warnings.append(f"t_min = {params.t_min:g} is not below t_max = {params.t_max:g}; using t_min = {defaults.t_min:g}")
+    params = replace(params, t_min=defaults.t_min)
+    return params if params.t_min < params.t_max else replace(params, t_max=defaults.t_max)
+
+
 def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[ToyParams, list[str]]:
     """Validated parameters from URL query parameters, and one warning per value that was ignored.
 
@@ -282,13 +291,7 @@ def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[Toy
     """
     defaults = ToyParams()
     values, warnings = parse_query(defaults, query, _parse_toy_field)
-    params = replace(defaults, **values)
-    if params.t_min >= params.t_max:
-        warnings.append(f"t_min = {params.t_min:g} is not below t_max = {params.t_max:g}; "
-                        f"using t_min = {defaults.t_min:g}")
-        params = replace(params, t_min=defaults.t_min)
-        if params.t_min >= params.t_max:
-            params = replace(params, t_max=defaults.t_max)
+    params = _ordered_t_range(replace(defaults, **values), defaults, warnings)
     if params.it > params.n_iter:
         warnings.append(f"iteration {params.it} is past N = {params.n_iter}; showing the last")
         params = replace(params, it=defaults.it)
@@ -387,11 +390,4 @@ def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTPa
     """Validated CT parameters from URL query parameters, and one warning per value that was ignored."""
     defaults = CTParams()
     values, warnings = parse_query(defaults, query, _parse_ct_field)
-    params = replace(defaults, **values)
-    if params.t_min >= params.t_max:
-        warnings.append(f"t_min = {params.t_min:g} is not below t_max = {params.t_max:g}; "
-                        f"using t_min = {defaults.t_min:g}")
-        params = replace(params, t_min=defaults.t_min)
-        if params.t_min >= params.t_max:
-            params = replace(params, t_max=defaults.t_max)
-    return params, warnings
+    return _ordered_t_range(replace(defaults, **values), defaults, warnings), warnings
