@@ -421,12 +421,20 @@ def update_comparison(config: ct.CTConfig, problem: ct.CTProblem, x0: torch.Tens
     state = st.session_state
     if state.pop("ct_rec_compare", False):
         finals, quality = {}, {}
-        with st.spinner(f"Running {len(names)} starts under GNC and plain GD ({config.iters} iterations each) ..."):
-            for method in COMPARED:
-                cfg = replace(config, method=method, record_every=config.iters)
-                trajectory = ct.reconstruct(problem, x0, cfg, diagnostics_every=0)
-                finals[method] = trajectory.final[:, 0].numpy()
-                quality[method] = ct.quality(trajectory.final, problem.truth, config.clip_metrics)
+        total = len(COMPARED) * config.iters
+        bar = st.progress(0.0, text=f"Running {len(names)} starts under GNC and plain GD ...")
+        for i, method in enumerate(COMPARED):
+            def progress(step, i=i, method=method) -> None:
+                done = i * config.iters + step.k + 1
+                if step.k % 5 == 0 or done == total:
+                    bar.progress(min(done / total, 1.0), text=f"{METHOD_LABELS[method]}: iteration {step.k + 1} of "
+                                                              f"{config.iters} ({len(names)} starts in one batch)")
+
+            cfg = replace(config, method=method, record_every=config.iters)
+            trajectory = ct.reconstruct(problem, x0, cfg, callback=progress, diagnostics_every=0)
+            finals[method] = trajectory.final[:, 0].numpy()
+            quality[method] = ct.quality(trajectory.final, problem.truth, config.clip_metrics)
+        bar.empty()
         state["ct_rec_compared"] = {"signature": signature, "finals": finals, "quality": quality}
     compared = state.get("ct_rec_compared")
     if compared is not None and compared["signature"] != signature:
