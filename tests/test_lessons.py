@@ -125,14 +125,20 @@ def test_an_unknown_lesson_warns_and_shows_the_first():
     assert _lesson_in_url(at) == LESSONS[0].slug
 
 
-@pytest.mark.parametrize("lesson", TOY_LESSONS, ids=lambda lesson: lesson.slug)
-def test_a_toy_lesson_link_opens_the_toy_page_with_its_values(lesson):
-    at = AppTest.from_file(str(TOY_PAGE), default_timeout=120)
+def _open_lesson_link(lesson, page, timeout: int) -> AppTest:
+    """The lesson's target page opened with its link's query, checked to run without exception or warning."""
+    at = AppTest.from_file(str(page), default_timeout=timeout)
     for key, value in target_query(lesson).items():
         at.query_params[key] = value
     at.run()
     assert not at.exception
     assert not at.warning, [w.value for w in at.warning]
+    return at
+
+
+@pytest.mark.parametrize("lesson", TOY_LESSONS, ids=lambda lesson: lesson.slug)
+def test_a_toy_lesson_link_opens_the_toy_page_with_its_values(lesson):
+    at = _open_lesson_link(lesson, TOY_PAGE, 120)
     params, _ = toy_params_from_query(lesson.query)
     for name in lesson.query:
         if name == "maps":
@@ -145,12 +151,7 @@ def test_a_toy_lesson_link_opens_the_toy_page_with_its_values(lesson):
 
 @pytest.mark.parametrize("lesson", CT_LESSONS, ids=lambda lesson: lesson.slug)
 def test_a_ct_lesson_link_opens_the_ct_page_with_its_values(lesson):
-    at = AppTest.from_file(str(CT_PAGE), default_timeout=300)
-    for key, value in target_query(lesson).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    assert not at.warning, [w.value for w in at.warning]
+    at = _open_lesson_link(lesson, CT_PAGE, 300)
     params, _ = ct_params_from_query(lesson.query)
     assert at.session_state["ct_tab"] == "Reconstruction"
     assert at.multiselect(key="ct_rec_inits").value == list(params.inits)
