@@ -238,7 +238,8 @@ class NetworkPrior:
         t = torch.as_tensor(t, dtype=torch.float64).to(device)
         if t.ndim == 0:
             t = t.expand(x.shape[0])
-        return x.to(device=device, dtype=torch.float32), t
+        # The layout of the weights (channels-last when loaded by explorer.weights) keeps every conv reorder-free.
+        return x.to(device=device, dtype=torch.float32).contiguous(memory_format=torch.channels_last), t
 
     def energy(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Energy E(x, t), shape (B,), for x (B, 1, n, n) and t (B,)."""
@@ -252,7 +253,7 @@ class NetworkPrior:
         xf, tf = self._prepare(x, t)
         energy, score = energy_and_score(self.model, xf, tf)
         return (energy.detach().to(device=x.device, dtype=x.dtype),
-                (-score).detach().to(device=x.device, dtype=x.dtype))
+                (-score).detach().to(device=x.device, dtype=x.dtype).contiguous())
 
     def score(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Score grad_x log p_t(x) = -grad_x E(x, t), shape of x."""

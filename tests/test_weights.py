@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from explorer.unet import EnergyUNet
+from explorer.unet import EnergyUNet, NetworkPrior
 from explorer.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, load_model,
                               model_config, save_weights, sidecar_path)
 
@@ -116,3 +116,24 @@ def test_the_environment_can_point_at_other_weights(tmp_path):
     env.pop("GNC_EXPLORER_WEIGHTS")
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == str(root / "assets" / "prior64.safetensors")
+
+
+def test_loaded_model_runs_channels_last_with_the_same_values(tmp_path):
+    """Loading converts the convolutions to channels-last (the fast layout on CPU); values do not change."""
+    torch.manual_seed(1)  # parameter init only
+    model = EnergyUNet((4, 8))
+    with torch.no_grad():
+        for p in model.parameters():  # leave the identity init, so every layer matters
+            p.add_(0.1 * torch.randn(p.shape))
+    path = tmp_path / "prior.safetensors"
+    save_weights(model.state_dict(), path, model_config(model, 16, 3))
+    loaded = load_model(path)
+    conv = loaded.net.down[0].conv1.weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    x = torch.rand(3, 1, 16, 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    t = torch.tensor([0.9, 0.1, 1e-3], dtype=torch.float64)
+    e_ref, g_ref = NetworkPrior(model.eval()).energy_and_grad(x, t)
+    e, g = NetworkPrior(loaded).energy_and_grad(x, t)
+    assert g.is_contiguous() and g.dtype == torch.float64 and g.shape == x.shape
+    torch.testing.assert_close(e, e_ref, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(g, g_ref, rtol=1e-4, atol=1e-5 * float(g_ref.abs().max()))
