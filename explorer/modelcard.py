@@ -78,23 +78,38 @@ def image_grid(images: np.ndarray, columns: int, scale: int = 2, gap: int = 2) -
 
 
 def samples_png(prior, n: int, out: str | Path, *, count: int = 16, steps: int = 300, seed: int = 0,
-                columns: int = 8) -> np.ndarray:
-    """Samples of the prior (reverse SDE, `steps` Euler-Maruyama steps) above as many training phantoms.
+                columns: int = 8) -> dict[str, np.ndarray]:
+    """Samples of the prior from both samplers, above as many training phantoms, as one PNG.
 
-    Returns the samples, shape (count, n, n).
+    Three bands, each labelled: `steps` Euler steps of the probability-flow ODE, `steps`
+    Euler-Maruyama steps of the reverse SDE (both from the same seed, ending with Tweedie's
+    denoiser), and `count` phantoms of the training distribution.
+
+    Returns
+    -------
+    dict
+        ``"ode"`` and ``"sde"``: the samples, each of shape (count, n, n), clipped to [0, 1].
     """
-    x = sample(prior, (count, 1, n, n), steps, torch.Generator().manual_seed(seed)).clamp(0, 1)[:, 0].numpy()
+    drawn = {}
+    for name, flow in (("ode", True), ("sde", False)):
+        x = sample(prior, (count, 1, n, n), steps, torch.Generator().manual_seed(seed), probability_flow=flow)
+        drawn[name] = x.clamp(0, 1)[:, 0].numpy()
     real = ellipse_batch(count, n, torch.Generator().manual_seed(seed + 1))[:, 0].numpy()
-    top, bottom = image_grid(x, columns), image_grid(real, columns)
-    label = 14
-    canvas = Image.new("L", (top.width, 2 * top.height + 3 * label), 255)
+    bands = [(f"samples of the prior: probability-flow ODE, {steps} Euler steps, seed {seed}", drawn["ode"]),
+             (f"samples of the prior: reverse SDE, {steps} Euler-Maruyama steps, seed {seed}", drawn["sde"]),
+             ("random ellipse phantoms (the training distribution)", real)]
+    grids = [(label, image_grid(images, columns)) for label, images in bands]
+    label_height = 16
+    width = grids[0][1].width
+    canvas = Image.new("L", (width, sum(g.height + label_height for _, g in grids)), 255)
     draw = ImageDraw.Draw(canvas)
-    draw.text((2, 0), f"samples of the prior (reverse SDE, {steps} steps, seed {seed})", fill=0)
-    canvas.paste(top, (0, label))
-    draw.text((2, top.height + label + 4), "random ellipse phantoms (the training distribution)", fill=0)
-    canvas.paste(bottom, (0, top.height + 2 * label + 6))
+    y = 0
+    for label, grid in grids:
+        draw.text((2, y + 1), label, fill=0)
+        canvas.paste(grid, (0, y + label_height))
+        y += grid.height + label_height
     canvas.save(out)
-    return x
+    return drawn
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,5 +41,10 @@ def test_image_grid_tiles_and_scales():
 def test_samples_png_draws_samples_above_phantoms(tmp_path):
     samples = samples_png(ellipse_gaussian_prior(16, count=32), 16, tmp_path / "samples.png", count=4, steps=3,
                           columns=4)
-    assert samples.shape == (4, 16, 16) and np.isfinite(samples).all()
-    assert Image.open(tmp_path / "samples.png").size[0] == 4 * 32 + 3 * 2
+    assert set(samples) == {"ode", "sde"}
+    for drawn in samples.values():
+        assert drawn.shape == (4, 16, 16) and np.isfinite(drawn).all()
+    # The ODE is deterministic and the SDE injects noise: same seed, different samples.
+    assert not np.allclose(samples["ode"], samples["sde"])
+    image = Image.open(tmp_path / "samples.png")
+    assert image.size == (4 * 32 + 3 * 2, 3 * (32 + 16))

@@ -29,9 +29,15 @@ def test_gaussian_samples_and_noise_level(app: AppTest) -> None:
     app.radio(key="prior_choice").set_value("Gaussian (analytic)").run()
     app.number_input(key="prior_steps").set_value(10).run()
     app.number_input(key="prior_count").set_value(2).run()
+    assert app.checkbox(key="prior_flow").value  # the probability-flow ODE by default: clean shapes
     app.button(key="prior_draw").click().run()
     assert not app.exception
-    assert len(app.get("plotly_chart")) == 3
+    charts = app.get("plotly_chart")
+    assert len(charts) == 3
+    assert "10 steps of the probability-flow ODE" in charts[0].proto.spec
+    app.checkbox(key="prior_flow").uncheck().run()
+    app.button(key="prior_draw").click().run()
+    assert "10 steps of the reverse SDE" in app.get("plotly_chart")[0].proto.spec
     app.select_slider(key="prior_t").set_value(1.0).run()
     assert not app.exception
 
