@@ -40,7 +40,7 @@ def test_image_grid_tiles_and_scales():
 
 def test_samples_png_draws_samples_above_phantoms(tmp_path):
     samples = samples_png(ellipse_gaussian_prior(16, count=32), 16, tmp_path / "samples.png", count=4, steps=3,
-                          columns=4)
+                          sde_steps=5, columns=4)
     assert set(samples) == {"ode", "sde"}
     for drawn in samples.values():
         assert drawn.shape == (4, 16, 16) and np.isfinite(drawn).all()
