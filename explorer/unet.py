@@ -25,9 +25,10 @@ from torch.nn import functional as nnf
 
 from .sde import VPSDE
 
-# Channels per level of the prior in training. Measured at 64 x 64 on the project's 2-core machine (median of 30,
-# nothing else running): one energy gradient 60 ms on one thread, 37 ms on two; channels (16, 32, 64) take
-# 32 / 21 ms. A training step of batch 16 takes about 1.2 s on two threads.
+# Channels per level of the prior in training. Measured at 64 x 64 on the project's 2-core machine (nothing else
+# running): one energy gradient 21.6 ms on two threads with the channels-last weights that explorer.weights loads
+# (22-37 ms in the default layout, depending on the run; about 33 ms on one thread). A training step of batch 16
+# takes about 1.0-1.2 s on two threads.
 DEFAULT_CHANNELS = (24, 48, 96)
 
 
