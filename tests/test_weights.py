@@ -123,7 +123,7 @@ def test_loaded_model_runs_channels_last_with_the_same_values(tmp_path):
     torch.manual_seed(1)  # parameter init only
     model = EnergyUNet((4, 8))
     with torch.no_grad():
-        for p in model.parameters():  # leave the identity init, so every layer matters
+        for p in model.parameters():  # move off the identity init, so every layer matters
             p.add_(0.1 * torch.randn(p.shape))
     path = tmp_path / "prior.safetensors"
     save_weights(model.state_dict(), path, model_config(model, 16, 3))
