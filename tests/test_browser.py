@@ -103,3 +103,25 @@ def test_a_lesson_opens_the_toy_page_with_its_parameters(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
     for key, value in lesson.query.items():
         assert f"{key}={value}" in page.url, key
+
+
+def test_lesson_with_maps_survives_a_control_change(page, app_url):
+    """Lesson 3 opens the Toy page with the maps shown; the next control change must not raise."""
+    from explorer.lessons import LESSONS
+
+    lesson = next(x for x in LESSONS if x.query.get("maps") == "1")
+    page.goto(f"{app_url}/lessons?lesson={lesson.slug}")
+    wait_for_app(page)
+    page.get_by_role("link", name="Open this lesson").click()
+    page.wait_for_url(f"**/{lesson.page}?**", timeout=60_000)
+    wait_for_app(page, timeout_ms=300_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    field = page.get_by_role("spinbutton", name="t_max")
+    field.fill("2")
+    field.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('t_max=2')", timeout=120_000)
+    wait_for_app(page, timeout_ms=300_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.reload()
+    wait_for_app(page, timeout_ms=300_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

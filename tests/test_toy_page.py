@@ -173,6 +173,24 @@ def test_maps_button_shows_basin_reach_and_rate() -> None:
     assert at.query_params["maps"] in ("1", ["1"])
 
 
+def test_maps_survive_reruns_and_control_changes() -> None:
+    """A cache hit on the sweep must not replay a progress bar made outside it (CacheReplayClosureError)."""
+    at = _page({"n_iter": "150"})
+    at.button(key="toy_btn_maps").click().run()
+    assert not at.exception
+    first = _array(_charts(at)["toy-rate"]["data"][0]["z"])
+    at.run()
+    assert not at.exception, at.exception
+    at.run()
+    assert not at.exception, at.exception
+    assert np.array_equal(_array(_charts(at)["toy-rate"]["data"][0]["z"]), first, equal_nan=True)
+    at.number_input(key="toy_t_max").set_value(2.0).run()
+    assert not at.exception, at.exception
+    at.run()
+    assert not at.exception, at.exception
+    assert {"toy-basin", "toy-reach", "toy-rate"} <= set(_charts(at))
+
+
 def test_query_params_reproduce_the_view() -> None:
     wanted = {"method": "gradient-like", "rule": "armijo", "t_max": "0.152", "n_iter": "300", "starts": "typed",
               "points": "2.12, -5.56; 4, 4", "it": "120", "follow": "0", "t": "0.5", "frame": "7"}

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import analysis, schedules, toy_fast
+from explorer.memo import Memo
 from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
                                   reach_figure)
 from explorer.solvers import METHODS
@@ -96,14 +97,35 @@ def cached_basin(method: str, rule: str, step: float, schedule: str, t_max: floa
                              grid=grid, schedule=schedule)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_sweep(method: str, rule: str, step: float, schedule: str, t_min: float, n_iter: int, data_weight: float,
-                 prior_weight: float, grid: int, count: int, _progress=None) -> analysis.Sweep:
-    """The basin and rate maps over `count` t_max values log-spaced from 10 to 0.01 (those above t_min)."""
+@st.cache_resource
+def sweep_memo() -> Memo[analysis.Sweep]:
+    """Sweeps by their parameters, shared by all sessions. Not `st.cache_data`: the sweep reports progress to a
+    bar made outside it, which a cache hit could not replay."""
+    return Memo(max_entries=8)
+
+
+def sweep_with_progress(method: str, rule: str, step: float, schedule: str, t_min: float, n_iter: int,
+                        data_weight: float, prior_weight: float, grid: int, count: int) -> analysis.Sweep:
+    """The basin and rate maps over `count` t_max values log-spaced from 10 to 0.01 (those above t_min).
+
+    Computed once per parameter set, with a progress bar while it runs.
+    """
+    key = (method, rule, step, schedule, t_min, n_iter, data_weight, prior_weight, grid, count)
+    memo = sweep_memo()
+    found = memo.get(key)
+    if found is not None:
+        return found
     problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
     values = analysis.default_t_max_values(count)
-    return analysis.sweep(problem, METHODS[method](), _step_rule(rule, step), t_max_values=values[values > t_min],
-                          n_iter=n_iter, grid=grid, schedule=schedule, progress=_progress)
+    bar = st.progress(0.0, text="Sweeping t_max ...")
+
+    def progress(i: int, total: int) -> None:
+        bar.progress(i / total, text=f"Sweeping t_max: {i} of {total}")
+
+    result = analysis.sweep(problem, METHODS[method](), _step_rule(rule, step), t_max_values=values[values > t_min],
+                            n_iter=n_iter, grid=grid, schedule=schedule, progress=progress)
+    bar.empty()
+    return memo.put(key, result)
 
 
 def _step_rule(rule: str, step: float) -> Fixed | Armijo | BarzilaiBorwein:
@@ -354,13 +376,7 @@ def maps_view(params: ToyParams, minima: np.ndarray) -> None:
     common = (params.method, params.rule, params.step, params.schedule)
     weights = (params.data_weight, params.prior_weight)
     basin = cached_basin(*common, params.t_max, params.t_min, params.n_iter, *weights, grid)
-    bar = st.progress(0.0, text="Sweeping t_max ...")
-
-    def progress(i: int, total: int) -> None:
-        bar.progress(i / total, text=f"Sweeping t_max: {i} of {total}")
-
-    sweep = cached_sweep(*common, params.t_min, params.n_iter, *weights, grid, count, _progress=progress)
-    bar.empty()
+    sweep = sweep_with_progress(*common, params.t_min, params.n_iter, *weights, grid, count)
     st.caption(f"At t_max = {params.t_max:g}: {basin.frac_global:.0%} of starts reach x*, "
                f"{basin.frac_stationary:.0%} end at a stationary point of f (|grad f| <= 0.1). "
                f"Sweep of {len(sweep.t_max)} t_max values took {sweep.seconds:.1f} s.")
