@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis, schedules
-from .solvers import METHODS
-from .steps import Armijo, BarzilaiBorwein, Fixed
-from .toy import ToyProblem
+from explorer.toy import analysis
+from explorer.core import schedules
+from explorer.core.solvers import METHODS
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.toy.problem import ToyProblem
 
 # The authors' toy settings: the defaults of every toy command.
 TOY_DEFAULTS = {"t_max": 1.0, "iters": 1300, "grid": 100, "schedule": "linear", "gnc_step": 1.0}
@@ -89,7 +90,7 @@ def _problem(args) -> ToyProblem:
 
 
 def cmd_toy(args) -> int:
-    from . import toy_fast
+    from explorer.toy import fast as toy_fast
 
     if args.t_max < args.t_min:
         raise CommandError(f"--t-max ({args.t_max}) must not be below --t-min ({args.t_min})")
@@ -117,7 +118,7 @@ def cmd_toy(args) -> int:
 
 
 def cmd_maps(args) -> int:
-    from . import toy_fast
+    from explorer.toy import fast as toy_fast
 
     toy_fast.set_threads(args.threads)
     method, rule = _solver(args)
@@ -142,7 +143,7 @@ def cmd_maps(args) -> int:
 
 
 def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: ToyProblem) -> list[Path]:
-    from . import raster
+    from explorer.imaging import raster
 
     written: list[Path] = []
     colours = {0: (220, 50, 47), 1: (38, 139, 210), 2: (133, 153, 0), 3: (181, 137, 0),
@@ -172,7 +173,7 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: 
                              y_label=f"t_max {sweep.t_max.min():g}..{sweep.t_max.max():g}")
         written.append(p)
     if "html" in formats:
-        from .figures import toy as toy_figures
+        from explorer.figures import toy as toy_figures
 
         minima = problem.find_minima().numpy()
         figures = {
@@ -195,8 +196,8 @@ def cmd_ct(args) -> int:
     """Reconstruct one CT problem from one or more starts; write report, images and history to --out."""
     import torch
 
-    from . import ct
-    from .weights import WeightsError
+    from explorer import ct
+    from explorer.priors.weights import WeightsError
 
     if len(set(args.init)) != len(args.init):
         raise CommandError(f"--init names a start twice: {' '.join(args.init)}")
@@ -285,15 +286,15 @@ def _write_ct_history(path: Path, trajectory, frames_psnr, frames_ssim, config) 
 
 def cmd_bench(args) -> int:
     if args.what == "toy":
-        from .bench import toy as bench
+        from explorer.bench import toy as bench
 
         result = bench.run(args.json, threads=args.threads, sweep_count=args.sweep_count)
     elif args.what == "ct":
-        from .bench import ct as bench
+        from explorer.bench import ct as bench
 
         result = bench.run(args.json, threads=args.threads)
     else:
-        from .bench import operator as bench
+        from explorer.bench import operator as bench
 
         result = bench.run(args.json, threads=args.threads)
     print(bench.format_table(result))
@@ -301,7 +302,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from . import training
+    from explorer.priors import training
 
     return training.run(args)
 
@@ -320,7 +321,7 @@ def _write_json(path: str | None, data: dict) -> None:
 
 
 def _add_ct_parser(sub) -> None:
-    from . import ct
+    from explorer import ct
 
     d = ct.CTConfig()
     p = sub.add_parser("ct", help="reconstruct a CT phantom with GNC (or another method) from several starts")
@@ -400,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="t_max values in the toy sweep (default 100)")
     p.set_defaults(func=cmd_bench)
 
-    from . import training
+    from explorer.priors import training
 
     p = sub.add_parser("train", help="train the CT prior by denoising score matching")
     training.add_arguments(p)

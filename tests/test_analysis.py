@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from explorer import analysis
-from explorer.solvers import METHODS
-from explorer.steps import Armijo, Fixed
-from explorer.toy import ToyProblem
+from explorer.toy import analysis
+from explorer.core.solvers import METHODS
+from explorer.core.steps import Armijo, Fixed
+from explorer.toy.problem import ToyProblem
 
 
 @pytest.fixture(scope="module")

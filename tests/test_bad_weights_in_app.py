@@ -11,9 +11,9 @@ import streamlit as st
 import torch
 from streamlit.testing.v1 import AppTest
 
-import explorer.weights
-from explorer.unet import EnergyUNet
-from explorer.weights import REBUILD_COMMAND, model_config, save_weights, sidecar_path
+import explorer.priors.weights
+from explorer.priors.unet import EnergyUNet
+from explorer.priors.weights import REBUILD_COMMAND, model_config, save_weights, sidecar_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def _not_safetensors(path: Path) -> None:
     _good(path)
     path.write_bytes(b"PK\x03\x04 a pickle in a zip is not welcome here")
     side = sidecar_path(path)
-    side.write_text(json.dumps(json.loads(side.read_text()) | {"sha256": explorer.weights.file_sha256(path)}))
+    side.write_text(json.dumps(json.loads(side.read_text()) | {"sha256": explorer.priors.weights.file_sha256(path)}))
 
 
 def _wrong_shapes(path: Path) -> None:
@@ -70,13 +70,13 @@ def weights_at(tmp_path, monkeypatch):
     def use(make) -> Path:
         path = tmp_path / "prior64.safetensors"
         make(path)
-        monkeypatch.setattr(explorer.weights, "DEFAULT_WEIGHTS", path)
-        explorer.weights._CACHE.clear()
+        monkeypatch.setattr(explorer.priors.weights, "DEFAULT_WEIGHTS", path)
+        explorer.priors.weights._CACHE.clear()
         st.cache_resource.clear()
         return path
 
     yield use
-    explorer.weights._CACHE.clear()
+    explorer.priors.weights._CACHE.clear()
     st.cache_resource.clear()
 
 

@@ -91,7 +91,7 @@ def test_bad_url_values_warn_and_keep_working(page, app_url):
 
 
 def test_a_lesson_opens_the_toy_page_with_its_parameters(page, app_url):
-    from explorer.lessons import LESSONS
+    from explorer.app.lessons import LESSONS
 
     lesson = LESSONS[1]
     page.goto(f"{app_url}/lessons?lesson={lesson.slug}")
@@ -107,7 +107,7 @@ def test_a_lesson_opens_the_toy_page_with_its_parameters(page, app_url):
 
 def test_lesson_with_maps_survives_a_control_change(page, app_url):
     """Lesson 3 opens the Toy page with the maps shown; the next control change must not raise."""
-    from explorer.lessons import LESSONS
+    from explorer.app.lessons import LESSONS
 
     lesson = next(x for x in LESSONS if x.query.get("maps") == "1")
     page.goto(f"{app_url}/lessons?lesson={lesson.slug}")

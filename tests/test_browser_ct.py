@@ -78,7 +78,7 @@ def test_a_ct_link_reproduces_the_view(page, app_url):
 def _expected_final_psnr(query: dict[str, str]) -> np.ndarray:
     """PSNR of the final iterates for the page's settings, computed here with the library."""
     from explorer import ct
-    from explorer.urlstate import ct_params_from_query
+    from explorer.app.urlstate import ct_params_from_query
 
     params, _ = ct_params_from_query(query)
     config = ct.CTConfig(size=params.n, angles=params.angles, noise=params.noise, phantom_seed=params.seed,
@@ -142,7 +142,7 @@ def test_tabs_switch_and_keep_their_settings(page, app_url):
 
 
 def test_the_ct_lesson_opens_the_reconstruction_with_its_starts(page, app_url):
-    from explorer.lessons import LESSONS
+    from explorer.app.lessons import LESSONS
 
     lesson = next(lesson for lesson in LESSONS if lesson.page == "ct")
     page.goto(f"{app_url}/lessons?lesson={lesson.slug}")

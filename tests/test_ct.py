@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from explorer import ct
-from explorer.sde import VPSDE
-from explorer.tomography import estimate_norm
+from explorer.ct import problem as problem_module
+from explorer.core.sde import VPSDE
+from explorer.ct.operator import estimate_norm
 
 N = 32  # small images keep every test to a second or two
 
@@ -78,8 +79,8 @@ def test_tv_divergence_is_minus_the_adjoint_of_the_gradient():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2, 1, 7, 9, generator=g, dtype=torch.float64)
     p = torch.randn(2, 2, 7, 9, generator=g, dtype=torch.float64)
-    lhs = (ct._gradient(x) * p).sum()
-    rhs = -(x * ct._divergence(p)).sum()
+    lhs = (problem_module._gradient(x) * p).sum()
+    rhs = -(x * problem_module._divergence(p)).sum()
     assert math.isclose(float(lhs), float(rhs), rel_tol=1e-12, abs_tol=1e-12)
 
 
@@ -89,7 +90,7 @@ def test_the_operator_is_normalised_once_to_norm_one(n, angles):
     assert op.scale > 10  # the unnormalised operator is far from norm 1 ...
     x0 = torch.rand(1, 1, n, n, generator=torch.Generator().manual_seed(1))
     assert estimate_norm(op, x0) == pytest.approx(1.0, rel=1e-3)  # ... the normalised one is not
-    assert "A / ||A||" in ct.__doc__ and "alpha" in ct.__doc__
+    assert "A / ||A||" in problem_module.__doc__ and "alpha" in problem_module.__doc__
 
 
 def test_data_are_scaled_like_the_operator(prior):

@@ -133,8 +133,8 @@ def test_default_prior_is_the_network_when_shipped_else_gaussian_with_a_notice(t
 def test_a_broken_weights_file_is_one_line_and_exit_2(damage, tmp_path, capsys):
     import torch
 
-    from explorer.unet import EnergyUNet
-    from explorer.weights import model_config, save_weights, sidecar_path
+    from explorer.priors.unet import EnergyUNet
+    from explorer.priors.weights import model_config, save_weights, sidecar_path
 
     weights = tmp_path / "w.safetensors"
     torch.manual_seed(0)  # parameter init only

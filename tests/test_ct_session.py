@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import ct, ct_session
+from explorer import ct
+from explorer.ct import session as ct_session
 
 N = 32  # small images keep every test to a second or two
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from explorer.urlstate import CTParams, ct_params_from_query, params_to_query
+from explorer.app.urlstate import CTParams, ct_params_from_query, params_to_query
 
 DEFAULTS = CTParams()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.urlstate import MAX_STARTS
+from explorer.app.urlstate import MAX_STARTS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 
-from explorer.gaussian_prior import GaussianPrior, ellipse_gaussian_prior
-from explorer.interfaces import Prior
-from explorer.phantoms import ellipse_batch
-from explorer.sampling import sample, tweedie_denoise
+from explorer.priors.gaussian import GaussianPrior, ellipse_gaussian_prior
+from explorer.core.interfaces import Prior
+from explorer.imaging.phantoms import ellipse_batch
+from explorer.priors.sampling import sample, tweedie_denoise
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_fitting_is_fast_and_seeded():
 
 
 def test_energy_curve_shapes_and_growth(prior):
-    from explorer.sampling import energy_curve
+    from explorer.priors.sampling import energy_curve
 
     x0 = ellipse_batch(1, 8, torch.Generator().manual_seed(9)).double()
     ts = torch.logspace(-3, 0, 7, dtype=torch.float64)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.lessons import LESSONS, PAGES, deep_link, find_lesson, target_query
-from explorer.urlstate import CTParams, ToyParams, ct_params_from_query, toy_params_from_query, toy_params_to_query
+from explorer.app.lessons import LESSONS, PAGES, deep_link, find_lesson, target_query
+from explorer.app.urlstate import CTParams, ToyParams, ct_params_from_query, toy_params_from_query, toy_params_to_query
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS_PAGE = ROOT / "views" / "lessons.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.memo import Memo
+from explorer.app.memo import Memo
 
 
 def test_memo_computes_once_and_drops_the_least_recent() -> None:

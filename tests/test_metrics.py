@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.metrics import psnr, ssim
+from explorer.imaging.metrics import psnr, ssim
 
 
 def _image(seed: int, shape: tuple[int, ...] = (1, 1, 32, 32)) -> torch.Tensor:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.gaussian_prior import ellipse_gaussian_prior
-from explorer.modelcard import image_grid, loss_curve_png, read_loss, samples_png
+from explorer.priors.gaussian import ellipse_gaussian_prior
+from explorer.priors.modelcard import image_grid, loss_curve_png, read_loss, samples_png
 
 
 def test_loss_curve_from_a_training_log(tmp_path):

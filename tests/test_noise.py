@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explorer.noise import add_relative_noise
+from explorer.imaging.noise import add_relative_noise
 
 
 def _clean() -> torch.Tensor:

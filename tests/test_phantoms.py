@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from explorer.phantoms import (MAX_FILE_BYTES, MIN_SIDE, PhantomError, ellipse_batch, load_image,
+from explorer.imaging.phantoms import (MAX_FILE_BYTES, MIN_SIDE, PhantomError, ellipse_batch, load_image,
                                random_ellipses, shepp_logan)
 
 

@@ -46,15 +46,15 @@ def test_learned_prior_when_weights_load(tmp_path, monkeypatch) -> None:
     import streamlit as st
     import torch
 
-    import explorer.weights
-    from explorer.unet import EnergyUNet
-    from explorer.weights import model_config, save_weights
+    import explorer.priors.weights
+    from explorer.priors.unet import EnergyUNet
+    from explorer.priors.weights import model_config, save_weights
 
     torch.manual_seed(0)  # parameter init only
     model = EnergyUNet((4, 8))
     path = tmp_path / "prior64.safetensors"
     save_weights(model.state_dict(), path, model_config(model, 64, 0))
-    monkeypatch.setattr(explorer.weights, "DEFAULT_WEIGHTS", path)
+    monkeypatch.setattr(explorer.priors.weights, "DEFAULT_WEIGHTS", path)
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(str(PAGE), default_timeout=60)

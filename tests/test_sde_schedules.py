@@ -3,8 +3,8 @@ import math
 import pytest
 import torch
 
-from explorer import schedules
-from explorer.sde import VESDE, VPSDE
+from explorer.core import schedules
+from explorer.core.sde import VESDE, VPSDE
 
 
 def test_vp_sde_is_variance_preserving():

@@ -5,15 +5,15 @@ import math
 import pytest
 import torch
 
-from explorer import schedules
-from explorer.gaussian_prior import ellipse_gaussian_prior
-from explorer.objective import LeastSquares, SmoothedObjective
-from explorer.phantoms import ellipse_batch
-from explorer.sde import VPSDE
-from explorer.solvers import METHODS, AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike, iterate, solve
-from explorer.steps import Armijo, BarzilaiBorwein, Fixed
-from explorer.tomography import parallel_beam
-from explorer.toy import X_STAR, ToyProblem
+from explorer.core import schedules
+from explorer.priors.gaussian import ellipse_gaussian_prior
+from explorer.core.objective import LeastSquares, SmoothedObjective
+from explorer.imaging.phantoms import ellipse_batch
+from explorer.core.sde import VPSDE
+from explorer.core.solvers import METHODS, AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike, iterate, solve
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.ct.operator import parallel_beam
+from explorer.toy.problem import X_STAR, ToyProblem
 
 
 @pytest.fixture(scope="module")

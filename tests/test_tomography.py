@@ -8,8 +8,8 @@ import time
 import pytest
 import torch
 
-from explorer.interfaces import Operator
-from explorer.tomography import (ParallelBeam, default_detector_count, estimate_norm,
+from explorer.core.interfaces import Operator
+from explorer.ct.operator import (ParallelBeam, default_detector_count, estimate_norm,
                                  parallel_beam, uniform_angles)
 
 

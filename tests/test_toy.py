@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.toy import LOCAL_MINIMA, X_STAR, GaussianMixturePrior, ToyProblem
+from explorer.toy.problem import LOCAL_MINIMA, X_STAR, GaussianMixturePrior, ToyProblem
 
 TS = [1e-3, 0.05, 0.5, 1.0, 3.0]
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import schedules, toy_fast
-from explorer.solvers import METHODS, solve
-from explorer.steps import Armijo, BarzilaiBorwein, Fixed
-from explorer.toy import ToyProblem
+from explorer.core import schedules
+from explorer.toy import fast as toy_fast
+from explorer.core.solvers import METHODS, solve
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.toy.problem import ToyProblem
 
 RULES = {"fixed": Fixed(1.0), "armijo": Armijo(), "bb": BarzilaiBorwein()}
 
@@ -68,7 +69,7 @@ def test_divergence_is_flagged_per_start():
 @pytest.mark.parametrize("rule", ["fixed", "armijo", "bb"])
 def test_line_search_block_kernel_matches_one_start_at_a_time(method, rule):
     """Grid runs use the block kernel; it lands every start where the per-start kernel does."""
-    from explorer import analysis
+    from explorer.toy import analysis
 
     problem = ToyProblem()
     _, starts = analysis.grid_starts(16)

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import torch
 
-from explorer.training import TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train, train_step
+from explorer.priors.training import TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train, train_step
 
 
 def tiny(tmp_path, **changes) -> TrainConfig:
@@ -25,7 +25,7 @@ def test_a_few_steps_lower_the_loss(tmp_path):
     config = tiny(tmp_path)
     state = init_state(config)
     gen = torch.Generator().manual_seed(11)
-    from explorer.phantoms import ellipse_batch
+    from explorer.imaging.phantoms import ellipse_batch
 
     x0 = ellipse_batch(16, 16, gen)
     t = sample_t(16, gen)

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from explorer.interfaces import Prior
-from explorer.unet import EnergyUNet, NetworkPrior
+from explorer.core.interfaces import Prior
+from explorer.priors.unet import EnergyUNet, NetworkPrior
 
 
 @pytest.fixture(scope="module")

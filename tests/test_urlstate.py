@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 
 import pytest
 
-from explorer.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, advance, candidate_names, format_points,
+from explorer.app.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, advance, candidate_names, format_points,
                                parse_points, random_starts, starts_of, toy_params_from_query, toy_params_to_query)
 
 DEFAULTS = ToyParams()

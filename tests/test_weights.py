@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from explorer.unet import EnergyUNet, NetworkPrior
-from explorer.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, load_model,
+from explorer.priors.unet import EnergyUNet, NetworkPrior
+from explorer.priors.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, load_model,
                               model_config, save_weights, sidecar_path)
 
 
@@ -71,7 +71,7 @@ def test_truncated_file(saved):
 
 def test_truncated_file_with_matching_hash(saved):
     # A consistent sidecar cannot rescue a file that safetensors cannot read.
-    from explorer.weights import file_sha256
+    from explorer.priors.weights import file_sha256
 
     _, path = saved
     path.write_bytes(path.read_bytes()[:100])
@@ -90,7 +90,7 @@ def test_wrong_shapes(saved):
 
 
 def test_export_from_checkpoint(tmp_path):
-    from explorer.training import TrainConfig, train
+    from explorer.priors.training import TrainConfig, train
 
     config = TrainConfig(size=16, steps=2, batch=2, channels=(4, 8), ckpt_dir=str(tmp_path), log_every=1)
     state = train(config)
@@ -108,7 +108,7 @@ def test_the_environment_can_point_at_other_weights(tmp_path):
     import sys
     from pathlib import Path
 
-    code = "from explorer.weights import DEFAULT_WEIGHTS; print(DEFAULT_WEIGHTS)"
+    code = "from explorer.priors.weights import DEFAULT_WEIGHTS; print(DEFAULT_WEIGHTS)"
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "GNC_EXPLORER_WEIGHTS": str(tmp_path / "mine.safetensors")}
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)

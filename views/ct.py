@@ -10,16 +10,18 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from explorer import ct, ct_session, schedules
-from explorer.fbp import FILTERS, fbp
+from explorer import ct
+from explorer.ct import session as ct_session
+from explorer.core import schedules
+from explorer.ct.fbp import FILTERS, fbp
 from explorer.figures.ct import history_figure, image_figure, image_grid_figure, sinogram_figure
-from explorer.steps import Armijo, BarzilaiBorwein
-from explorer.weights import REBUILD_COMMAND, WeightsError
-from explorer.metrics import psnr, ssim
-from explorer.noise import add_relative_noise
-from explorer.phantoms import PhantomError, load_image, random_ellipses, shepp_logan
-from explorer.tomography import ParallelBeam, parallel_beam
-from explorer.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, params_to_query
+from explorer.core.steps import Armijo, BarzilaiBorwein
+from explorer.priors.weights import REBUILD_COMMAND, WeightsError
+from explorer.imaging.metrics import psnr, ssim
+from explorer.imaging.noise import add_relative_noise
+from explorer.imaging.phantoms import PhantomError, load_image, random_ellipses, shepp_logan
+from explorer.ct.operator import ParallelBeam, parallel_beam
+from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, params_to_query
 
 PHANTOM_LABELS = {"ellipses": "Random ellipses", "shepp-logan": "Shepp-Logan", "upload": "Upload an image"}
 TAB_LABELS = {"forward": "Forward model", "reconstruction": "Reconstruction"}
@@ -38,13 +40,13 @@ WIDGET_KEYS = {
 class ForwardModelParams:
     """What the forward-model view simulates; defaults are the interactive preset of the spec."""
 
-    phantom: str = "ellipses"  # one of explorer.urlstate.CT_PHANTOMS
+    phantom: str = "ellipses"  # one of explorer.app.urlstate.CT_PHANTOMS
     seed: int = ct.HELD_OUT_SEED  # names the random ellipse phantom; never drawn in the prior's training
     n: int = 64  # image side in pixels
     n_angles: int = 30  # projection angles, evenly spaced over [0, pi)
     noise_level: float = 0.05  # relative Gaussian noise: level * mean(|A x|)
     noise_seed: int = 0  # names the noise draw
-    filter_name: str = "ramp"  # FBP filter, one of explorer.fbp.FILTERS
+    filter_name: str = "ramp"  # FBP filter, one of explorer.ct.fbp.FILTERS
     clip: bool = True  # clip the FBP to [0, 1] before PSNR / SSIM
 
 
@@ -66,7 +68,7 @@ def cached_operator(n: int, n_angles: int) -> ParallelBeam:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The state a link carries: every control's value lives in its widget; the URL mirrors them (explorer.urlstate).
+# The state a link carries: every control's value lives in its widget; the URL mirrors them (explorer.app.urlstate).
 
 
 def _seed_widgets(parsed: CTParams, priors: list[str]) -> None:

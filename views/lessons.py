@@ -1,6 +1,6 @@
 """Lessons page: short guided lessons for teaching, each opening the Toy or CT page set up for it.
 
-The lessons themselves are data in `explorer.lessons`; this page only picks one (from ?lesson=slug or the
+The lessons themselves are data in `explorer.app.lessons`; this page only picks one (from ?lesson=slug or the
 picker), shows it and links to the view it describes. The target page's controls stay live.
 """
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from explorer.lessons import LESSONS, Lesson, deep_link, find_lesson, target_query
+from explorer.app.lessons import LESSONS, Lesson, deep_link, find_lesson, target_query
 
 PAGE_FILES = {"toy": "views/toy.py", "ct": "views/ct.py"}  # lesson.page -> page script registered in app.py
 PAGE_NAMES = {"toy": "Toy", "ct": "CT"}  # lesson.page -> the page's title in the navigation

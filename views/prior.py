@@ -8,13 +8,13 @@ import streamlit as st
 import torch
 
 from explorer.figures.prior import denoise_figure, energy_curve_figure, image_grid_figure
-from explorer.gaussian_prior import GaussianPrior, ellipse_gaussian_prior
-from explorer.metrics import psnr
-from explorer.phantoms import random_ellipses
-from explorer.sampling import energy_curve, noise_and_denoise, sample
-from explorer.sde import VPSDE
-from explorer.unet import NetworkPrior
-from explorer.weights import DEFAULT_WEIGHTS, WeightsError, cached_model
+from explorer.priors.gaussian import GaussianPrior, ellipse_gaussian_prior
+from explorer.imaging.metrics import psnr
+from explorer.imaging.phantoms import random_ellipses
+from explorer.priors.sampling import energy_curve, noise_and_denoise, sample
+from explorer.core.sde import VPSDE
+from explorer.priors.unet import NetworkPrior
+from explorer.priors.weights import DEFAULT_WEIGHTS, WeightsError, cached_model
 
 LEARNED, GAUSSIAN = "Learned U-Net (energy)", "Gaussian (analytic)"
 N = 64  # image side of the shipped prior

@@ -1,8 +1,8 @@
 """Toy page: watch GNC, gradient-like and plain descent on the paper's 2D toy, start by start, step by step.
 
-The page lays out widgets and shows results; the runs come from `explorer.toy_fast`, the maps from
-`explorer.analysis`, the figures from `explorer.figures.toy`, and the state a link carries from
-`explorer.urlstate`.
+The page lays out widgets and shows results; the runs come from `explorer.toy.fast`, the maps from
+`explorer.toy.analysis`, the figures from `explorer.figures.toy`, and the state a link carries from
+`explorer.app.urlstate`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import analysis, schedules, toy_fast
-from explorer.memo import Memo
+from explorer.toy import analysis
+from explorer.core import schedules
+from explorer.toy import fast as toy_fast
+from explorer.app.memo import Memo
 from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
                                   reach_figure)
-from explorer.solvers import METHODS
-from explorer.steps import STEP_RULES, Armijo, BarzilaiBorwein, Fixed
-from explorer.toy import ToyProblem
-from explorer.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, advance, candidate_names, format_points,
+from explorer.core.solvers import METHODS
+from explorer.core.steps import STEP_RULES, Armijo, BarzilaiBorwein, Fixed
+from explorer.toy.problem import ToyProblem
+from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, advance, candidate_names, format_points,
                                parse_points, starts_of, toy_params_from_query, toy_params_to_query)
 
 METHOD_LABELS = {

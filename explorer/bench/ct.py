@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .. import ct
+from explorer import ct
 
 STARTS = ("zeros", "fbp", "noise", "constant")  # the four starts of the quality comparison
 SPEED_STARTS = 4  # K of the batched-against-looped timing

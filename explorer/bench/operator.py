@@ -19,8 +19,8 @@ import skimage
 import torch
 from skimage.transform import iradon, radon
 
-from ..phantoms import shepp_logan
-from ..tomography import ParallelBeam, uniform_angles
+from explorer.imaging.phantoms import shepp_logan
+from explorer.ct.operator import ParallelBeam, uniform_angles
 
 SIZES = (64, 128, 256)  # image sides in pixels
 ANGLES = (60, 180)  # projection counts

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .. import analysis, schedules, toy_fast
-from ..solvers import METHODS, solve
-from ..steps import Armijo, Fixed
-from ..toy import ToyProblem
+from explorer.toy import analysis
+from explorer.core import schedules
+from explorer.toy import fast as toy_fast
+from explorer.core.solvers import METHODS, solve
+from explorer.core.steps import Armijo, Fixed
+from explorer.toy.problem import ToyProblem
 
 AUTHORS_SECONDS = {"gnc": 2.0, "gradient-like": 16.9}  # the authors' code, one t_max, same machine kind
 

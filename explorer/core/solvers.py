@@ -14,9 +14,9 @@ from typing import Callable, Iterator, Protocol
 
 import torch
 
-from .interfaces import Objective
-from .objective import batch_dot, batch_norm
-from .steps import Fixed, StepRule, armijo_search
+from explorer.core.interfaces import Objective
+from explorer.core.objective import batch_dot, batch_norm
+from explorer.core.steps import Fixed, StepRule, armijo_search
 
 
 def _expand(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -9,8 +9,8 @@ and plain gradient descent" (two more complete runs), and samples the server's r
 /proc, Linux) every 50 ms throughout; VmHWM gives the kernel's own peak. Results go to stdout and, with --json,
 to a file.
 
-    python bench/server_memory.py --json bench/results/server_memory.json
-    GNC_EXPLORER_WEIGHTS=path/to/prior64.safetensors python bench/server_memory.py --prior network
+    python -m explorer.bench.server_memory --json bench/results/server_memory.json
+    GNC_EXPLORER_WEIGHTS=path/to/prior64.safetensors python -m explorer.bench.server_memory --prior network
 
 Needs Playwright and Chromium (requirements-dev.txt; `apt-get install chromium`).
 """
@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOAL_MB = 2048  # issue 6: the server stays under 2 GB for this run
 
 

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import torch
 
-from .phantoms import ellipse_batch
-from .sde import VPSDE
+from explorer.imaging.phantoms import ellipse_batch
+from explorer.core.sde import VPSDE
 
 P_FLOOR = 1e-8  # keeps C positive definite where the data have no power (e.g. alias frequencies)
 

@@ -4,7 +4,7 @@ The toy is 10^4 independent starts x 1300 iterations of a five-component mixture
 over many small array operations, where per-operation overhead dominates. Here every start keeps its state
 in registers for the whole run (numba, parallel over starts). The GNC flow with a fixed step, the hot path
 of the basin and rate maps, runs on blocks of starts so the compiler vectorises it, with an exp written for
-that purpose. `tests/test_toy_fast.py` checks every method and step rule against `explorer.solvers`.
+that purpose. `tests/test_toy_fast.py` checks every method and step rule against `explorer.core.solvers`.
 
 Codes used inside the kernels (plain integers, since compiled code cannot take the solver's objects):
 methods 0 GNC flow, 1 gradient-like (skip), 2 adaptive smoothing, 3 gradient descent on f;
@@ -20,9 +20,9 @@ import numpy as np
 import numba
 from numba import njit, prange
 
-from .steps import Armijo, BarzilaiBorwein, Fixed
-from .solvers import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
-from .toy import MEANS, VARIANCES, ToyProblem
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.core.solvers import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
+from explorer.toy.problem import MEANS, VARIANCES, ToyProblem
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
@@ -496,7 +496,7 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
     schedule : ndarray, shape (N,)
         t_1 > ... > t_N.
     method, step_rule :
-        Objects from `explorer.solvers.METHODS` and `explorer.steps.STEP_RULES`.
+        Objects from `explorer.core.solvers.METHODS` and `explorer.core.steps.STEP_RULES`.
     radius, stride :
         `hits` records |x_k - x*| < radius every `stride` iterations.
     record : bool

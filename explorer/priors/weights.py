@@ -17,17 +17,17 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .sde import VPSDE
-from .unet import EnergyUNet
+from explorer.core.sde import VPSDE
+from explorer.priors.unet import EnergyUNet
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 # The shipped 64 x 64 prior; the environment variable GNC_EXPLORER_WEIGHTS points the app and the CLI at another
 # file (say, weights of your own training run) without touching assets/.
 DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or ASSETS / "prior64.safetensors")
 REBUILD_COMMAND = (
     "python -m explorer train --size 64 --threads 1 --ckpt-dir assets/training/prior64 --resume "
     "(add --bf16 on a GPU), then export it with "
-    "python -m explorer.weights assets/training/prior64/checkpoint.pt assets/prior64.safetensors"
+    "python -m explorer.priors.weights assets/training/prior64/checkpoint.pt assets/prior64.safetensors"
 )
 
 

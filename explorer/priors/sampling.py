@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import torch
 
-from .interfaces import Prior
-from .sde import VPSDE
+from explorer.core.interfaces import Prior
+from explorer.core.sde import VPSDE
 
 Callback = Callable[[int, int, torch.Tensor], None]
 

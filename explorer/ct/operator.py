@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse
 import torch
 
-from .interfaces import Operator
+from explorer.core.interfaces import Operator
 
 # The builder handles this many (angle, detector, step) samples at a time: small chunks stay in
 # cache and reuse freed memory, which is faster than one big pass and bounds scratch memory.

@@ -11,7 +11,7 @@ from typing import Callable, Protocol
 
 import torch
 
-from .objective import batch_dot
+from explorer.core.objective import batch_dot
 
 
 class StepRule(Protocol):

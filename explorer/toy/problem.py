@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .objective import ConstantWeight, LeastSquares, SmoothedObjective
-from .sde import VESDE
+from explorer.core.objective import ConstantWeight, LeastSquares, SmoothedObjective
+from explorer.core.sde import VESDE
 
 MEANS = torch.tensor(
     [

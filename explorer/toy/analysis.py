@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import schedules, toy_fast
-from .toy import WINDOW, ToyProblem
+from explorer.core import schedules
+from explorer.toy import fast as toy_fast
+from explorer.toy.problem import WINDOW, ToyProblem
 
 NOT_CONVERGED = -1  # label of a start that ends near no minimum
 RADIUS = 0.1  # a start "reaches" a point when it ends within this distance

@@ -7,7 +7,7 @@ from typing import Callable
 
 import torch
 
-from .interfaces import Operator, Prior
+from explorer.core.interfaces import Operator, Prior
 
 
 def batch_dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """CT reconstruction with graduated optimisation: the problem, the starts, the GNC run and the baselines.
 
-The problem is y = A x + noise with the parallel-beam operator of :mod:`explorer.tomography`. A is used
+The problem is y = A x + noise with the parallel-beam operator of :mod:`explorer.ct.operator`. A is used
 **normalised once**: A~ = A / ||A||_2 and y~ = y / ||A||_2, so ||A~|| = 1 whatever the image size and the
 number of angles (unnormalised, ||A|| is about 43 at 64 x 64 with 30 angles and grows with both). The
 data term 1/2 ||A~ x - y~||^2 then has a gradient Lipschitz constant of 1, and the prior weight alpha
@@ -14,7 +14,7 @@ The smoothed objective (SPEC, CT) is
     F(x, t) = 1/2 ||A~ x - y~||^2 + alpha (s(t) / m(t)) E(x, t),     f = F(., t_min),
 
 with the VP SDE's m and s and the prior's energy E. `reconstruct` runs the one solver core
-(:func:`explorer.solvers.solve`) on a batch of starts at once; `tv_reconstruction` is the classical
+(:func:`explorer.core.solvers.solve`) on a batch of starts at once; `tv_reconstruction` is the classical
 baseline (isotropic TV, Chambolle-Pock) on the same normalised operator.
 
 Tuned defaults (all in :class:`CTConfig`; measured with :func:`tune_alpha` and by hand on tuning
@@ -33,18 +33,18 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from . import schedules
-from .fbp import fbp
-from .gaussian_prior import ellipse_gaussian_prior
-from .interfaces import Prior
-from .metrics import psnr, ssim
-from .noise import add_relative_noise
-from .objective import LeastSquares, SmoothedObjective
-from .phantoms import random_ellipses, shepp_logan
-from .sde import VPSDE
-from .solvers import METHODS, Step, Trajectory, solve
-from .steps import Armijo, BarzilaiBorwein, Fixed, StepRule
-from .tomography import ParallelBeam, parallel_beam
+from explorer.core import schedules
+from explorer.ct.fbp import fbp
+from explorer.priors.gaussian import ellipse_gaussian_prior
+from explorer.core.interfaces import Prior
+from explorer.imaging.metrics import psnr, ssim
+from explorer.imaging.noise import add_relative_noise
+from explorer.core.objective import LeastSquares, SmoothedObjective
+from explorer.imaging.phantoms import random_ellipses, shepp_logan
+from explorer.core.sde import VPSDE
+from explorer.core.solvers import METHODS, Step, Trajectory, solve
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed, StepRule
+from explorer.ct.operator import ParallelBeam, parallel_beam
 
 PHANTOMS = ("ellipses", "shepp-logan")
 PRIORS = ("gaussian", "network")
@@ -106,8 +106,8 @@ class CTConfig:
     phantom_seed: int = HELD_OUT_SEED  # seed of the ellipse phantom; held out from training by default
     prior: str = "network"  # "network" (the shipped energy U-Net) or "gaussian" (analytic, fitted to ellipses)
     alpha: float | None = None  # prior weight; None: the tuned ALPHA of the prior
-    method: str = "gnc"  # one of explorer.solvers.METHODS
-    schedule: str = "geometric"  # one of explorer.schedules.SCHEDULES
+    method: str = "gnc"  # one of explorer.core.solvers.METHODS
+    schedule: str = "geometric"  # one of explorer.core.schedules.SCHEDULES
     t_max: float = 1.0  # first smoothing level
     t_min: float = 1e-3  # last smoothing level; f = F(., t_min)
     iters: int = 200  # iterations N (the schedule has N levels)
@@ -250,13 +250,13 @@ def load_prior(name: str, n: int, weights: str | None = None) -> Prior:
     """The prior called `name`: "gaussian" (fitted to 256 training ellipses of side n) or "network".
 
     The network is loaded from `weights` (default: the shipped file) once per process; a missing or
-    broken file raises :class:`explorer.weights.WeightsError`.
+    broken file raises :class:`explorer.priors.weights.WeightsError`.
     """
     if name == "gaussian":
         return ellipse_gaussian_prior(n)
     if name == "network":
-        from .unet import NetworkPrior
-        from .weights import DEFAULT_WEIGHTS, cached_model
+        from explorer.priors.unet import NetworkPrior
+        from explorer.priors.weights import DEFAULT_WEIGHTS, cached_model
 
         return NetworkPrior(cached_model(weights or DEFAULT_WEIGHTS))
     raise ValueError(f"unknown prior {name!r}; choose one of {', '.join(PRIORS)}")
@@ -264,7 +264,7 @@ def load_prior(name: str, n: int, weights: str | None = None) -> Prior:
 
 def default_prior_name() -> str:
     """"network" when the shipped weights load, else "gaussian"."""
-    from .weights import WeightsError
+    from explorer.priors.weights import WeightsError
 
     try:
         load_prior("network", 64)
@@ -340,7 +340,7 @@ def reconstruct(problem: CTProblem, x0: torch.Tensor, config: CTConfig | None = 
                 ) -> Trajectory:
     """Solve the CT problem from every start at once with the config's method, schedule and step rule.
 
-    One call of :func:`explorer.solvers.solve` on the batch; a step that produces NaN or Inf stops the
+    One call of :func:`explorer.core.solvers.solve` on the batch; a step that produces NaN or Inf stops the
     run with the solver's message ("NaN or Inf detected ...") and keeps the iterates before it.
 
     Parameters
@@ -352,7 +352,7 @@ def reconstruct(problem: CTProblem, x0: torch.Tensor, config: CTConfig | None = 
     config : CTConfig, optional
         Solver settings (default: the problem's config).
     callback : callable, optional
-        Receives every :class:`explorer.solvers.Step`; returning False stops the run.
+        Receives every :class:`explorer.core.solvers.Step`; returning False stops the run.
     diagnostics_every : int
         f and the descent cosine every this many iterations (line searches compute them always).
 

@@ -13,12 +13,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .ct import HELD_OUT_SEED, INITS, PRIORS
-from .fbp import FILTERS
-from .schedules import SCHEDULES
-from .solvers import METHODS
-from .steps import STEP_RULES
-from .toy import WINDOW
+from explorer.ct.problem import HELD_OUT_SEED, INITS, PRIORS
+from explorer.ct.fbp import FILTERS
+from explorer.core.schedules import SCHEDULES
+from explorer.core.solvers import METHODS
+from explorer.core.steps import STEP_RULES
+from explorer.toy.problem import WINDOW
 
 START_MODES = ("preset", "random", "typed", "grid")  # how the starts of the trajectories are chosen
 SWEEP_SIZES = {"quick": (40, 20), "full": (100, 100)}  # name -> (grid side, number of t_max values)
@@ -35,10 +35,10 @@ class Preset:
     """One of the authors' sample paths: a start, the method and t_max they used."""
 
     label: str  # what the UI shows
-    method: str  # key of explorer.solvers.METHODS
+    method: str  # key of explorer.core.solvers.METHODS
     start: Point  # x_0
     t_max: float  # first t of the linear schedule
-    rule: str  # key of explorer.steps.STEP_RULES: fixed b = 1 for GNC, Armijo for gradient-like
+    rule: str  # key of explorer.core.steps.STEP_RULES: fixed b = 1 for GNC, Armijo for gradient-like
 
 
 PRESETS: dict[str, Preset] = {
@@ -56,12 +56,12 @@ PRESETS: dict[str, Preset] = {
 class ToyParams:
     """Everything a link to the Toy page reproduces; the defaults are the authors' first GNC sample path."""
 
-    method: str = "gnc"  # key of explorer.solvers.METHODS
-    schedule: str = "linear"  # key of explorer.schedules.SCHEDULES
+    method: str = "gnc"  # key of explorer.core.solvers.METHODS
+    schedule: str = "linear"  # key of explorer.core.schedules.SCHEDULES
     t_max: float = 3.511  # first smoothing level t_1
     t_min: float = 1e-3  # last smoothing level t_N (f = F(., t_min))
     n_iter: int = 1300  # N, the number of iterations
-    rule: str = "fixed"  # key of explorer.steps.STEP_RULES
+    rule: str = "fixed"  # key of explorer.core.steps.STEP_RULES
     step: float = 1.0  # b: the fixed step, or the first trial of a line search
     data_weight: float = 0.01  # factor of 1/2 ||Ax - y||^2
     prior_weight: float = 0.05  # factor of -log p_t
@@ -308,7 +308,7 @@ def toy_params_to_query(params: ToyParams) -> dict[str, str]:
 
 CT_TABS = ("forward", "reconstruction")  # the CT page's tabs, in order
 CT_PHANTOMS = ("ellipses", "shepp-logan", "upload")  # what the Forward model tab simulates
-CT_METHODS = ("gnc", "adaptive", "gradient-like", "gd")  # keys of explorer.solvers.METHODS, in the page's order
+CT_METHODS = ("gnc", "adaptive", "gradient-like", "gd")  # keys of explorer.core.solvers.METHODS, in the page's order
 CT_MAX_STARTS = len(INITS)  # each start kind at most once
 
 
@@ -323,16 +323,16 @@ class CTParams:
     angles: int = 30  # projection angles over [0, pi)
     noise: float = 0.05  # relative noise level
     noise_seed: int = 0  # seed of the noise draw
-    filter: str = "ramp"  # FBP filter, one of explorer.fbp.FILTERS
+    filter: str = "ramp"  # FBP filter, one of explorer.ct.fbp.FILTERS
     clip_fbp: bool = True  # clip images to [0, 1] before PSNR / SSIM
     prior: str = "network"  # "network" or "gaussian"; the page falls back to "gaussian" without weights
     alpha: float | None = None  # prior weight; None: tuned for the prior
     method: str = "gnc"  # one of CT_METHODS
-    schedule: str = "geometric"  # key of explorer.schedules.SCHEDULES
+    schedule: str = "geometric"  # key of explorer.core.schedules.SCHEDULES
     t_max: float = 1.0
     t_min: float = 1e-3
     iters: int = 200  # iterations N
-    rule: str = "bb"  # key of explorer.steps.STEP_RULES
+    rule: str = "bb"  # key of explorer.core.steps.STEP_RULES
     step: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
     clip: bool = True  # project iterates onto [0, 1]
     inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch

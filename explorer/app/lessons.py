@@ -1,7 +1,7 @@
 """Guided lessons: short texts for a student, each with an equation, a prompt and a link that sets up the view.
 
 A lesson is data. Its `query` holds the URL parameters of the target page that set every control the text
-talks about; the rest keep their defaults. The Toy and CT pages read them through `explorer.urlstate`, so
+talks about; the rest keep their defaults. The Toy and CT pages read them through `explorer.app.urlstate`, so
 a lesson link is an ordinary deep link a teacher can paste into slides.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
-from .urlstate import ct_params_from_query, params_to_query, toy_params_from_query
+from explorer.app.urlstate import ct_params_from_query, params_to_query, toy_params_from_query
 
 PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
 

@@ -5,7 +5,7 @@ batch; score = -grad_x E by autograd with create_graph, so every step back-propa
 Training resumes exactly: a checkpoint holds the model, its EMA, the optimiser, the step and the
 state of the generator that draws phantoms, t and z.
 
-Use: ``python -m explorer.training --size 64 --bf16 --ckpt-dir assets/training/prior64 --resume``.
+Use: ``python -m explorer.priors.training --size 64 --bf16 --ckpt-dir assets/training/prior64 --resume``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import torch
 
-from .phantoms import ellipse_batch
-from .sde import VPSDE
-from .unet import DEFAULT_CHANNELS, EnergyUNet, energy_and_score
-from .weights import model_config, save_weights
+from explorer.imaging.phantoms import ellipse_batch
+from explorer.core.sde import VPSDE
+from explorer.priors.unet import DEFAULT_CHANNELS, EnergyUNet, energy_and_score
+from explorer.priors.weights import model_config, save_weights
 
 T_EPS = 1e-5  # smallest t seen in training (the paper's t ~ U(1e-5, 1))
 T_SMALL_MIN = 1e-3  # lower end of the log-uniform share: the solver's t_min

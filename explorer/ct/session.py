@@ -1,7 +1,7 @@
 """A live CT reconstruction: advance the solver core a few iterations at a time, keep records, export them.
 
 The CT page keeps one :class:`LiveRun` per browser session. `start_run` builds it from a problem and a batch
-of starts (one call of :func:`explorer.solvers.iterate`, whose generator the run holds); `advance` pulls n
+of starts (one call of :func:`explorer.core.solvers.iterate`, whose generator the run holds); `advance` pulls n
 iterations and appends per-iterate records (t, step, f, data fit, descent cosine, PSNR, SSIM); the export
 functions turn a run into the bytes of an NPZ, a CSV and a JSON file. Nothing here knows about streamlit.
 
@@ -22,8 +22,8 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
-from .ct import CTConfig, CTProblem, quality
-from .solvers import METHODS, Step, iterate
+from explorer.ct.problem import CTConfig, CTProblem, quality
+from explorer.core.solvers import METHODS, Step, iterate
 
 RECORD_FIELDS = ("t", "step", "f", "data_fit", "cos", "psnr", "ssim")  # per-iterate records, (J, K) each
 CSV_COLUMNS = ("iteration", "start", *RECORD_FIELDS)

@@ -1,6 +1,6 @@
 """Figures for the prior's model card: the training loss curve and a grid of samples beside real phantoms.
 
-    python -m explorer.modelcard assets/training/prior64/loss.csv assets/prior64.safetensors assets/card
+    python -m explorer.priors.modelcard assets/training/prior64/loss.csv assets/prior64.safetensors assets/card
 
 writes ``loss.png`` (loss and its EMA against the training step, log scale) and ``samples.png`` (16 samples of the
 reverse SDE above 16 training-distribution phantoms), headless, with Pillow.
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .phantoms import ellipse_batch
-from .sampling import sample
+from explorer.imaging.phantoms import ellipse_batch
+from explorer.priors.sampling import sample
 
 _BLUE, _ORANGE, _GREY, _BLACK = (120, 160, 220), (230, 120, 30), (200, 200, 200), (0, 0, 0)
 
@@ -115,8 +115,8 @@ def samples_png(prior, n: int, out: str | Path, *, count: int = 16, steps: int =
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .unet import NetworkPrior
-    from .weights import load_model
+    from explorer.priors.unet import NetworkPrior
+    from explorer.priors.weights import load_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("loss_csv", type=Path)

@@ -1,0 +1,1 @@
+"""Priors: the analytic Gaussian, the energy U-Net with its training, weights, samplers and model card."""
