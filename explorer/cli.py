@@ -16,13 +16,11 @@ import numpy as np
 
 from explorer.toy import analysis
 from explorer.core import schedules
-from explorer.core.solvers import METHODS
-from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
+from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule, step_rule_name
 from explorer.toy.problem import ToyProblem
 
 # The authors' toy settings: the defaults of every toy command.
-TOY_DEFAULTS = {"t_max": 1.0, "iters": 1300, "grid": 100, "schedule": "linear", "gnc_step": 1.0}
-DEFAULT_RULE = {"gnc": "fixed", "gradient-like": "armijo", "adaptive": "armijo", "gd": "fixed"}
+TOY_DEFAULTS = {"t_max": 1.0, "n_iter": 1300, "grid": 100, "schedule": "linear"}
 
 
 class CommandError(Exception):
@@ -52,25 +50,17 @@ def _number(kind, *, low=None, high=None, low_open=False, name="value"):
     return parse
 
 
-def step_rule(name: str, step: float | None):
-    """The step rule object for a CLI name; `step` is the fixed step or the first trial step."""
-    if name == "fixed":
-        return Fixed(TOY_DEFAULTS["gnc_step"] if step is None else step)
-    if name == "armijo":
-        return Armijo() if step is None else Armijo(b0=step)
-    return BarzilaiBorwein() if step is None else BarzilaiBorwein(b0=step)
-
-
 def _add_toy_solver_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=list(METHODS), default="gnc", help="solver (default gnc)")
     p.add_argument("--schedule", choices=list(schedules.SCHEDULES), default=TOY_DEFAULTS["schedule"],
                    help="smoothing schedule (default linear)")
-    p.add_argument("--step", choices=["fixed", "armijo", "bb"], default=None,
-                   help="step rule (default: fixed for gnc and gd, armijo for gradient-like and adaptive)")
+    p.add_argument("--step-rule", "--step", dest="step_rule", choices=list(STEP_RULES), default=None,
+                   help="step rule (default: the authors' for the method: "
+                        + ", ".join(f"{m.step_rule} for {m.name}" for m in METHODS.values()) + ")")
     p.add_argument("--step-size", type=_number(float, low=0, low_open=True, high=1e12, name="--step-size"),
                    default=None, help="fixed step b, or the first trial step of a line search")
-    p.add_argument("--iters", type=_number(int, low=1, high=100_000, name="--iters"),
-                   default=TOY_DEFAULTS["iters"], help="iterations N (default 1300)")
+    p.add_argument("--n-iter", "--iters", dest="n_iter", type=_number(int, low=1, high=100_000, name="--n-iter"),
+                   default=TOY_DEFAULTS["n_iter"], help="iterations N (default 1300)")
     p.add_argument("--grid", type=_number(int, low=2, high=1000, name="--grid"), default=TOY_DEFAULTS["grid"],
                    help="G: starts on a G x G grid over [-10, 10]^2 (default 100)")
     p.add_argument("--t-min", type=_number(float, low=0, low_open=True, high=100, name="--t-min"), default=1e-3,
@@ -80,8 +70,8 @@ def _add_toy_solver_args(p: argparse.ArgumentParser) -> None:
 
 
 def _solver(args):
-    method = METHODS[args.method]()
-    rule = step_rule(args.step or DEFAULT_RULE[args.method], args.step_size)
+    method = make_method(args.method)
+    rule = make_step_rule(args.step_rule or METHODS[args.method].step_rule, args.step_size)
     return method, rule
 
 
@@ -98,7 +88,7 @@ def cmd_toy(args) -> int:
     toy_fast.set_threads(args.threads)
     method, rule = _solver(args)
     problem = _problem(args)
-    summary = analysis.run_grid(problem, method, rule, t_max=args.t_max, n_iter=args.iters, grid=args.grid,
+    summary = analysis.run_grid(problem, method, rule, t_max=args.t_max, n_iter=args.n_iter, grid=args.grid,
                                 schedule=args.schedule)
     report = {
         "frac_global": summary.frac_global,
@@ -106,8 +96,8 @@ def cmd_toy(args) -> int:
         "seconds": summary.seconds,
         "frac_local_minima": [float(np.mean(summary.labels == i)) for i in (1, 2, 3)],
         "frac_not_converged": float(np.mean(summary.labels == analysis.NOT_CONVERGED)),
-        "config": {"method": args.method, "t_max": args.t_max, "t_min": args.t_min, "iters": args.iters,
-                   "grid": args.grid, "schedule": args.schedule, "step_rule": type(rule).__name__,
+        "config": {"method": args.method, "t_max": args.t_max, "t_min": args.t_min, "n_iter": args.n_iter,
+                   "grid": args.grid, "schedule": args.schedule, "step_rule": step_rule_name(rule),
                    "step_rule_params": {k: v for k, v in vars(rule).items() if k != "searches"},
                    "threads": args.threads},
     }
@@ -130,9 +120,9 @@ def cmd_maps(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    sweep = analysis.sweep(problem, method, rule, t_max_values=values, n_iter=args.iters, grid=args.grid,
+    sweep = analysis.sweep(problem, method, rule, t_max_values=values, n_iter=args.n_iter, grid=args.grid,
                            schedule=args.schedule)
-    at = analysis.run_grid(problem, method, rule, t_max=args.t_max, n_iter=args.iters, grid=args.grid,
+    at = analysis.run_grid(problem, method, rule, t_max=args.t_max, n_iter=args.n_iter, grid=args.grid,
                            schedule=args.schedule)
     written = _write_maps(out, args.format, sweep, at, args.method, problem)
     summary = {"seconds": time.perf_counter() - t0, "files": [str(p) for p in written],
@@ -355,7 +345,7 @@ def _add_ct_parser(sub) -> None:
     p.add_argument("--alpha", type=_number(float, low=0, high=1e6, name="--alpha"), default=None,
                    help="prior weight on the normalised problem (default: tuned per prior, "
                         + ", ".join(f"{k} {v:g}" for k, v in ct.ALPHA.items()) + ")")
-    p.add_argument("--step", choices=list(ct.STEP_RULE_NAMES), default=d.step_rule,
+    p.add_argument("--step", choices=list(STEP_RULES), default=d.step_rule,
                    help="step rule: bb (Barzilai-Borwein then Armijo), armijo or fixed (default bb)")
     p.add_argument("--step-size", type=_number(float, low=0, low_open=True, high=1e12, name="--step-size"),
                    default=None, help="fixed step b, or the first trial step of a line search (default: tuned)")

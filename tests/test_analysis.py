@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from explorer.toy import analysis
-from explorer.core.solvers import METHODS
+from explorer.core.registry import make_method
 from explorer.core.steps import Armijo, Fixed
 from explorer.toy.problem import ToyProblem
 
@@ -22,14 +22,14 @@ def test_grid_order_is_heatmap_order():
 @pytest.mark.parametrize("t_max,low,high", [(1.0, 0.8, 0.95), (2.0, 0.8, 0.95), (0.5, 0.35, 0.65),
                                             (0.05, 0.0, 0.15), (10.0, 0.0, 0.15)])
 def test_gnc_reaches_x_star_as_in_the_authors_figure(problem, t_max, low, high):
-    run = analysis.run_grid(problem, METHODS["gnc"](), Fixed(1.0), t_max=t_max)
+    run = analysis.run_grid(problem, make_method("gnc"), Fixed(1.0), t_max=t_max)
     assert low <= run.frac_global <= high
     assert run.labels.shape == (100, 100)
 
 
 def test_gradient_like_reaches_stationary_points_not_x_star(problem):
-    gnc = analysis.run_grid(problem, METHODS["gnc"](), Fixed(1.0), t_max=1.0, grid=50)
-    gl = analysis.run_grid(problem, METHODS["gradient-like"](), Armijo(), t_max=1.0, grid=50)
+    gnc = analysis.run_grid(problem, make_method("gnc"), Fixed(1.0), t_max=1.0, grid=50)
+    gl = analysis.run_grid(problem, make_method("gradient-like"), Armijo(), t_max=1.0, grid=50)
     assert gl.frac_global < 0.5 * gnc.frac_global
     assert gl.frac_stationary > 0.75
     assert set(np.unique(gl.labels)) >= {0, 1, 2, 3}
@@ -37,7 +37,7 @@ def test_gradient_like_reaches_stationary_points_not_x_star(problem):
 
 def test_sweep_maps(problem):
     values = np.array([5.0, 1.0, 0.2])
-    sw = analysis.sweep(problem, METHODS["gnc"](), Fixed(1.0), t_max_values=values, grid=20, n_iter=300,
+    sw = analysis.sweep(problem, make_method("gnc"), Fixed(1.0), t_max_values=values, grid=20, n_iter=300,
                         stride=30)
     assert sw.reach_share.shape == (20, 20) and sw.rate.shape == (3, 10)
     assert np.allclose(sw.reach_share, np.mean([r.labels == 0 for r in sw.runs], axis=0))

@@ -76,3 +76,86 @@ def test_nothing_in_the_library_unpickles():
                 if not safe:
                     offenders.append(f"{path.name}:{node.lineno} torch.load without weights_only=True")
     assert offenders == []
+
+
+# Which subpackages each layer of the library may import: lower layers never reach up.
+ALLOWED = {
+    "core": {"core"},
+    "imaging": {"core", "imaging"},
+    "toy": {"core", "imaging", "toy"},
+    "priors": {"core", "imaging", "priors"},
+    "ct": {"core", "imaging", "priors", "ct"},
+    "figures": {"core", "imaging", "toy", "figures"},
+    "app": {"core", "imaging", "toy", "priors", "ct", "app"},
+    "bench": {"core", "imaging", "toy", "priors", "ct", "figures", "bench"},
+}
+
+
+def _explorer_imports(path: pathlib.Path, top_level_only: bool = False) -> list[tuple[int, str]]:
+    """(line, module) of every `explorer.*` module a library file imports (relative imports resolved)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    package = parts[:-1]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    found = []
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ((base,) if base else ()))
+            if base.split(".")[0] != "explorer":
+                continue
+            # `from explorer.core import schedules` imports the module explorer.core.schedules.
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                where = ROOT / pathlib.Path(*candidate.split("."))
+                is_module = where.with_suffix(".py").exists() or (where / "__init__.py").exists()
+                found.append((node.lineno, candidate if is_module else base))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "explorer"]
+    return found
+
+
+def test_no_layer_of_the_library_imports_a_higher_one():
+    offenders = []
+    for path in (ROOT / "explorer").rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if len(parts) < 3:  # explorer/cli.py, explorer/__main__.py, explorer/__init__.py: the top may use all
+            continue
+        layer = parts[1]
+        for line, module in _explorer_imports(path):
+            target = module.split(".")[1] if "." in module else ""
+            if target not in ALLOWED[layer]:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert offenders == []
+
+
+def test_library_modules_import_no_cycle():
+    """Module-level imports between library modules form no cycle."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "explorer").rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        graph[name] = {m for _, m in _explorer_imports(path, top_level_only=True) if m != name}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                raise AssertionError(" -> ".join(trail + [node, nxt]))
+            if nxt not in state:
+                visit(nxt, trail + [node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+
+
+def test_page_scripts_are_not_in_a_pages_folder():
+    """Streamlit auto-discovers a pages/ folder beside the entry script when a fresh server's first visit is a
+    deep link, bypassing app.py's navigation; the page scripts live in views/ instead."""
+    assert not (ROOT / "pages").exists()
+    assert "views/" in (ROOT / "app.py").read_text() and "pages/" in (ROOT / "app.py").read_text()

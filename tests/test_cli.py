@@ -23,7 +23,7 @@ def test_toy_writes_the_report(tmp_path):
     assert 0.75 <= report["frac_global"] <= 0.97
     assert report["frac_stationary"] >= report["frac_global"]
     assert report["seconds"] > 0
-    assert report["config"]["step_rule"] == "Fixed" and report["config"]["schedule"] == "linear"
+    assert report["config"]["step_rule"] == "fixed" and report["config"]["schedule"] == "linear"
 
 
 def test_toy_gradient_like_defaults_to_the_authors_armijo(tmp_path):

@@ -19,8 +19,8 @@ TOY_LESSONS = [lesson for lesson in LESSONS if lesson.page == "toy"]
 CT_LESSONS = [lesson for lesson in LESSONS if lesson.page == "ct"]
 # Toy page widgets by the ToyParams field they hold: (AppTest accessor, widget key).
 TOY_WIDGETS = {
-    "method": "selectbox", "rule": "selectbox", "preset": "selectbox", "schedule": "selectbox",
-    "starts": "radio", "k": "number_input", "seed": "number_input", "step": "number_input",
+    "method": "selectbox", "step_rule": "selectbox", "preset": "selectbox", "schedule": "selectbox",
+    "starts": "radio", "k": "number_input", "seed": "number_input", "step_size": "number_input",
     "t_max": "number_input", "t_min": "number_input", "n_iter": "number_input", "follow": "toggle",
     "t": "select_slider",
 }
@@ -56,9 +56,9 @@ def test_the_lessons_claim_what_their_texts_say():
     flow = by_slug["gnc-flow"]
     assert (flow.method, flow.t_max, flow.maps) == ("gnc", 1.0, True)
     armijo = by_slug["gradient-like"]
-    assert armijo.method in ("gradient-like", "adaptive") and armijo.rule == "armijo" and armijo.starts == "preset"
+    assert armijo.method in ("gradient-like", "adaptive") and armijo.step_rule == "armijo" and armijo.starts == "preset"
     steps = by_slug["step-sizes"]
-    assert steps.rule == "fixed" and steps.step > ToyParams.step
+    assert steps.step_rule == "fixed" and steps.step_size > ToyParams.step_size
     starts = ct_params_from_query(next(lesson for lesson in CT_LESSONS if lesson.slug == "ct-starts").query)[0]
     assert starts.tab == "reconstruction" and starts.method == "gnc" and len(starts.inits) >= 4
 

@@ -10,7 +10,9 @@ from explorer.priors.gaussian import ellipse_gaussian_prior
 from explorer.core.objective import LeastSquares, SmoothedObjective
 from explorer.imaging.phantoms import ellipse_batch
 from explorer.core.sde import VPSDE
-from explorer.core.solvers import METHODS, AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike, iterate, solve
+from explorer.core.methods import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
+from explorer.core.registry import METHODS, make_method
+from explorer.core.solvers import iterate, solve
 from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
 from explorer.ct.operator import parallel_beam
 from explorer.toy.problem import X_STAR, ToyProblem
@@ -45,7 +47,7 @@ def test_gnc_step_is_minus_b_t_grad_F(toy):
 def test_every_accepted_line_search_step_satisfies_armijo_on_f(toy, method, rule):
     obj = toy.objective()
     ts = schedules.linear(3.0, 1e-3, 60)
-    for state in iterate(obj, _starts(), ts, method=METHODS[method](), step_rule=rule):
+    for state in iterate(obj, _starts(), ts, method=make_method(method), step_rule=rule):
         f_next = obj.f(state.x_next)
         slope = state.cos * state.grad_norm  # <grad f, d> / |d|
         d_norm = (state.x_next - state.x).norm(dim=1) / state.step.clamp_min(1e-300)

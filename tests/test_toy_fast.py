@@ -6,7 +6,8 @@ import torch
 
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
-from explorer.core.solvers import METHODS, solve
+from explorer.core.registry import METHODS, make_method
+from explorer.core.solvers import solve
 from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
 from explorer.toy.problem import ToyProblem
 
@@ -23,8 +24,8 @@ def setting():
 @pytest.mark.parametrize("rule", list(RULES))
 def test_fused_backend_matches_the_solver_core(setting, method, rule):
     problem, x0, ts = setting
-    ref = solve(problem.objective(), x0, ts, method=METHODS[method](), step_rule=RULES[rule])
-    fast = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS[method](), RULES[rule], record=True)
+    ref = solve(problem.objective(), x0, ts, method=make_method(method), step_rule=RULES[rule])
+    fast = toy_fast.run(problem, x0.numpy(), ts.numpy(), make_method(method), RULES[rule], record=True)
     agree = np.abs(ref.x.numpy().transpose(1, 0, 2) - fast.path).max(axis=(1, 2)) < 1e-6
     # Line searches on nearly orthogonal directions (cos ~ -1e-7) can be decided by rounding, so the
     # adaptive rule with BB steps may part ways on a few starts; everything else agrees to rounding.
@@ -39,8 +40,8 @@ def test_fused_backend_matches_the_solver_core(setting, method, rule):
 
 def test_gnc_block_kernel_equals_general_kernel(setting):
     problem, x0, ts = setting
-    block = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS["gnc"](), Fixed(1.0), stride=7)
-    general = toy_fast.run(problem, x0.numpy(), ts.numpy(), METHODS["gnc"](), Fixed(1.0), stride=7, record=True)
+    block = toy_fast.run(problem, x0.numpy(), ts.numpy(), make_method("gnc"), Fixed(1.0), stride=7)
+    general = toy_fast.run(problem, x0.numpy(), ts.numpy(), make_method("gnc"), Fixed(1.0), stride=7, record=True)
     assert np.allclose(block.final, general.final, rtol=1e-11, atol=1e-11)
     assert block.hits.shape == (64, 29)
     cols = list(range(7, 200, 7)) + [200]
@@ -60,7 +61,7 @@ def test_divergence_is_flagged_per_start():
     problem = ToyProblem()
     x0 = np.array([[3.0, 2.0], [-9.0, 9.0]])
     ts = schedules.constant(1.0, 1e-3, 200).numpy()
-    res = toy_fast.run(problem, x0, ts, METHODS["gd"](), Fixed(1e6), record=True)
+    res = toy_fast.run(problem, x0, ts, make_method("gd"), Fixed(1e6), record=True)
     assert res.diverged.all()
     assert np.isfinite(res.final).all()
 
@@ -74,8 +75,8 @@ def test_line_search_block_kernel_matches_one_start_at_a_time(method, rule):
     problem = ToyProblem()
     _, starts = analysis.grid_starts(16)
     ts = schedules.linear(1.0, 1e-3, 400).numpy()
-    blocks = toy_fast.run(problem, starts, ts, METHODS[method](), RULES[rule], stride=40)
-    single = toy_fast.run(problem, starts, ts, METHODS[method](), RULES[rule], stride=40, record=True)
+    blocks = toy_fast.run(problem, starts, ts, make_method(method), RULES[rule], stride=40)
+    single = toy_fast.run(problem, starts, ts, make_method(method), RULES[rule], stride=40, record=True)
     minima = problem.find_minima().numpy()
     assert np.array_equal(analysis.classify(blocks.final, minima), analysis.classify(single.final, minima))
     # Near a flat minimum an Armijo test can be decided by rounding, so positions agree to a tolerance.

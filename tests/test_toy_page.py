@@ -137,7 +137,7 @@ def test_preset_sets_method_and_t_max() -> None:
     at.selectbox(key="toy_preset").set_value("gl-local").run()
     assert not at.exception
     assert at.selectbox(key="toy_method").value == "gradient-like"
-    assert at.selectbox(key="toy_rule").value == "armijo"
+    assert at.selectbox(key="toy_step_rule").value == "armijo"
     assert at.number_input(key="toy_t_max").value == pytest.approx(0.152)
     assert at.dataframe[0].value["start"].tolist() == ["1: (2.12, -5.56)"]
 
@@ -197,7 +197,7 @@ def test_query_params_reproduce_the_view() -> None:
     at = _page(wanted)
     assert not at.exception and _warnings(at) == []
     assert at.selectbox(key="toy_method").value == "gradient-like"
-    assert at.selectbox(key="toy_rule").value == "armijo"
+    assert at.selectbox(key="toy_step_rule").value == "armijo"
     assert at.number_input(key="toy_n_iter").value == 300
     assert _iteration(at) == 120
     assert at.select_slider(key="toy_t").value == 0.5

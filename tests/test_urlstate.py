@@ -23,8 +23,8 @@ def test_empty_query_gives_defaults() -> None:
 
 
 def test_changed_values_round_trip() -> None:
-    changed = replace(DEFAULTS, method="gradient-like", rule="bb", schedule="cosine", t_max=0.3054, t_min=0.01,
-                      n_iter=200, step=0.5, data_weight=0.02, prior_weight=0.1, starts="typed", k=7, seed=42,
+    changed = replace(DEFAULTS, method="gradient-like", step_rule="bb", schedule="cosine", t_max=0.3054, t_min=0.01,
+                      n_iter=200, step_size=0.5, data_weight=0.02, prior_weight=0.1, starts="typed", k=7, seed=42,
                       points="1, 2; -3.5, 4", picks="-8, 0", follow=False, t=0.25, it=17, frame=5, maps=True,
                       sweep="full")
     params, warnings = toy_params_from_query(toy_params_to_query(changed))
@@ -45,14 +45,15 @@ def test_query_values_are_all_strings() -> None:
         ("t_min", "0"), ("t_min", "-0.001"), ("t_min", "nan"),
         ("n_iter", "0"), ("n_iter", "-5"), ("n_iter", "10000000000000000000000"), ("n_iter", "1.5"),
         ("n_iter", "many"),
-        ("step", "0"), ("step", "-1"), ("step", "inf"), ("step", "1e300"),
+        ("step_size", "0"), ("step_size", "-1"), ("step_size", "inf"), ("step_size", "1e300"), ("step", "0"),
         ("data_weight", "-0.01"), ("data_weight", "0"), ("prior_weight", "nan"), ("prior_weight", "5"),
         ("k", "0"), ("k", str(MAX_STARTS + 1)), ("k", "two"),
         ("seed", "-1"), ("seed", str(2**40)), ("seed", "0x10"),
         ("t", "0"), ("t", "1e6"), ("t", "inf"),
         ("it", "-2"), ("it", "999999"), ("frame", "0"), ("frame", "nan"),
         ("follow", "maybe"), ("follow", "2"), ("maps", "yes please"),
-        ("method", "newton"), ("method", "GNC"), ("schedule", "exponential"), ("rule", "wolfe"),
+        ("method", "newton"), ("method", "GNC"), ("schedule", "exponential"), ("step_rule", "wolfe"),
+        ("rule", "wolfe"),
         ("starts", "everywhere"), ("preset", "gnc-best"), ("sweep", "huge"),
         ("points", "1, 2, 3"), ("points", "a, b"), ("points", "nan, 1"), ("points", "1e3, 1"), ("points", ";"),
         ("points", "; ".join(["1, 1"] * (MAX_STARTS + 1))),
@@ -140,7 +141,7 @@ def test_random_starts_are_named_by_the_seed() -> None:
 
 def test_presets_are_valid_and_their_starts_are_used() -> None:
     for name, preset in PRESETS.items():
-        params, warnings = toy_params_from_query({"preset": name, "method": preset.method, "rule": preset.rule,
+        params, warnings = toy_params_from_query({"preset": name, "method": preset.method, "step_rule": preset.step_rule,
                                                   "t_max": repr(preset.t_max)})
         assert warnings == []
         assert starts_of(params) == [preset.start]
@@ -157,3 +158,13 @@ def test_advance_moves_by_a_frame_and_stops_at_the_end() -> None:
     assert advance(90, 100, 13) == (100, False)
     assert advance(100, 100, 13) == (100, False)
     assert advance(-5, 100, 0) == (1, True)
+
+
+def test_links_made_before_the_rename_still_open() -> None:
+    """`rule` and `step` were the Toy page's URL keys; old links keep their meaning, new links use the new names."""
+    params, warnings = toy_params_from_query({"rule": "armijo", "step": "0.5"})
+    assert warnings == [] and (params.step_rule, params.step_size) == ("armijo", 0.5)
+    query = toy_params_to_query(params)
+    assert query["step_rule"] == "armijo" and "rule" not in query and "step" not in query
+    both, _ = toy_params_from_query({"step_rule": "bb", "rule": "armijo"})
+    assert both.step_rule == "bb"  # the field's own key wins over the old one

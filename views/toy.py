@@ -20,19 +20,11 @@ from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
 from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
                                   reach_figure)
-from explorer.core.solvers import METHODS
-from explorer.core.steps import STEP_RULES, Armijo, BarzilaiBorwein, Fixed
+from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
 from explorer.toy.problem import ToyProblem
 from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, advance, candidate_names, format_points,
                                parse_points, starts_of, toy_params_from_query, toy_params_to_query)
 
-METHOD_LABELS = {
-    "gnc": "GNC flow (Algorithm 1)",
-    "gradient-like": "Gradient-like (Algorithm 2, authors' variant)",
-    "adaptive": "Adaptive smoothing (Algorithm 2, largest descent t)",
-    "gd": "Gradient descent on f (baseline)",
-}
-RULE_LABELS = {"fixed": "Fixed step b", "armijo": "Armijo backtracking", "bb": "Barzilai-Borwein + Armijo"}
 MODE_LABELS = {"preset": "Authors' paths", "random": "Random", "typed": "Typed", "grid": "Candidate grid"}
 PLAY_INTERVAL = 0.5  # seconds between frames of playback
 # The landscape t slider: round values, about evenly spaced on a log scale, from 0.001 to 10.
@@ -56,12 +48,13 @@ def _nearest_t(t: float) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_run(method: str, rule: str, step: float, schedule: str, t_max: float, t_min: float, n_iter: int,
+def cached_run(method: str, step_rule: str, step_size: float, schedule: str, t_max: float, t_min: float, n_iter: int,
                data_weight: float, prior_weight: float, starts: tuple[tuple[float, float], ...]) -> toy_fast.FastResult:
     """Every iterate and diagnostic of the chosen method from each start (fused backend)."""
     problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
     ts = schedules.make(schedule, t_max, t_min, n_iter).numpy()
-    return toy_fast.run(problem, np.array(starts, dtype=float), ts, METHODS[method](), _step_rule(rule, step),
+    rule = make_step_rule(step_rule, step_size)
+    return toy_fast.run(problem, np.array(starts, dtype=float), ts, make_method(method), rule,
                         record=True)
 
 
@@ -91,11 +84,12 @@ def cached_min_eigenvalue(t: float, data_weight: float, prior_weight: float) -> 
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_basin(method: str, rule: str, step: float, schedule: str, t_max: float, t_min: float, n_iter: int,
+def cached_basin(method: str, step_rule: str, step_size: float, schedule: str, t_max: float, t_min: float, n_iter: int,
                  data_weight: float, prior_weight: float, grid: int) -> analysis.RunSummary:
     """Where every start of a grid x grid lattice ends at one t_max."""
     problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
-    return analysis.run_grid(problem, METHODS[method](), _step_rule(rule, step), t_max=t_max, n_iter=n_iter,
+    rule = make_step_rule(step_rule, step_size)
+    return analysis.run_grid(problem, make_method(method), rule, t_max=t_max, n_iter=n_iter,
                              grid=grid, schedule=schedule)
 
 
@@ -106,13 +100,13 @@ def sweep_memo() -> Memo[analysis.Sweep]:
     return Memo(max_entries=8)
 
 
-def sweep_with_progress(method: str, rule: str, step: float, schedule: str, t_min: float, n_iter: int,
+def sweep_with_progress(method: str, step_rule: str, step_size: float, schedule: str, t_min: float, n_iter: int,
                         data_weight: float, prior_weight: float, grid: int, count: int) -> analysis.Sweep:
     """The basin and rate maps over `count` t_max values log-spaced from 10 to 0.01 (those above t_min).
 
     Computed once per parameter set, with a progress bar while it runs.
     """
-    key = (method, rule, step, schedule, t_min, n_iter, data_weight, prior_weight, grid, count)
+    key = (method, step_rule, step_size, schedule, t_min, n_iter, data_weight, prior_weight, grid, count)
     memo = sweep_memo()
     found = memo.get(key)
     if found is not None:
@@ -124,17 +118,11 @@ def sweep_with_progress(method: str, rule: str, step: float, schedule: str, t_mi
     def progress(i: int, total: int) -> None:
         bar.progress(i / total, text=f"Sweeping t_max: {i} of {total}")
 
-    result = analysis.sweep(problem, METHODS[method](), _step_rule(rule, step), t_max_values=values[values > t_min],
+    rule = make_step_rule(step_rule, step_size)
+    result = analysis.sweep(problem, make_method(method), rule, t_max_values=values[values > t_min],
                             n_iter=n_iter, grid=grid, schedule=schedule, progress=progress)
     bar.empty()
     return memo.put(key, result)
-
-
-def _step_rule(rule: str, step: float) -> Fixed | Armijo | BarzilaiBorwein:
-    """The step rule object; b is the fixed step or the line search's first trial."""
-    if rule == "fixed":
-        return Fixed(step)
-    return STEP_RULES[rule](b0=step)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -173,9 +161,9 @@ def _apply_preset() -> None:
     preset = PRESETS[st.session_state[_key("preset")]]
     defaults = ToyParams()
     st.session_state[_key("method")] = preset.method
-    st.session_state[_key("rule")] = preset.rule
+    st.session_state[_key("step_rule")] = preset.step_rule
     st.session_state[_key("t_max")] = preset.t_max
-    st.session_state[_key("step")] = defaults.step
+    st.session_state[_key("step_size")] = defaults.step_size
     st.session_state[_key("schedule")] = "linear"
     st.session_state[_key("t_min")] = defaults.t_min
     st.session_state[_key("n_iter")] = defaults.n_iter
@@ -185,10 +173,11 @@ def solver_ui() -> None:
     """Sidebar widgets for the method, step rule, schedule and weights."""
     with st.sidebar:
         st.subheader("Solver")
-        st.selectbox("Method", list(METHODS), format_func=METHOD_LABELS.get, key=_key("method"))
-        st.selectbox("Step rule", list(STEP_RULES), format_func=RULE_LABELS.get, key=_key("rule"))
+        st.selectbox("Method", list(METHODS), format_func=lambda name: METHODS[name].label, key=_key("method"))
+        st.selectbox("Step rule", list(STEP_RULES), format_func=lambda name: STEP_RULES[name].label,
+                     key=_key("step_rule"))
         st.number_input("b (fixed step, or first trial of the line search)", min_value=1e-8, max_value=1e9,
-                        step=0.1, format="%g", key=_key("step"))
+                        step=0.1, format="%g", key=_key("step_size"))
         st.subheader("Schedule t_1 > ... > t_N")
         st.selectbox("Schedule", list(schedules.SCHEDULES), key=_key("schedule"))
         st.number_input("t_max", min_value=1e-4, max_value=100.0, step=0.1, format="%g", key=_key("t_max"))
@@ -375,7 +364,7 @@ def maps_view(params: ToyParams, minima: np.ndarray) -> None:
                format_func=lambda s: f"{s}: grid {SWEEP_SIZES[s][0]}^2, {SWEEP_SIZES[s][1]} t_max values")
     right.button("Hide the maps", key="toy_btn_hide_maps", on_click=_show_maps, args=(False,))
     grid, count = SWEEP_SIZES[state[_key("sweep")]]
-    common = (params.method, params.rule, params.step, params.schedule)
+    common = (params.method, params.step_rule, params.step_size, params.schedule)
     weights = (params.data_weight, params.prior_weight)
     basin = cached_basin(*common, params.t_max, params.t_min, params.n_iter, *weights, grid)
     sweep = sweep_with_progress(*common, params.t_min, params.n_iter, *weights, grid, count)
@@ -419,7 +408,7 @@ def main() -> None:
     starts_list = tuple(starts_of(params))
     names = tuple(f"{i + 1}: ({x1:g}, {x2:g})" for i, (x1, x2) in enumerate(starts_list))
     with st.spinner("Running ..."):
-        result = cached_run(params.method, params.rule, params.step, params.schedule, params.t_max, params.t_min,
+        result = cached_run(params.method, params.step_rule, params.step_size, params.schedule, params.t_max, params.t_min,
                             params.n_iter, params.data_weight, params.prior_weight, starts_list)
     paths = np.where(np.isfinite(result.path), result.path, np.nan)
     records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}

@@ -87,7 +87,7 @@ LESSONS: tuple[Lesson, ...] = (
             "(sidebar) to 0.3, and then to 5, and compare the maps; the rate plot below shows every t_max at once."
         ),
         page="toy",
-        query={"method": "gnc", "rule": "fixed", "step": "1.0", "t_max": "1.0", "maps": "1"},
+        query={"method": "gnc", "step_rule": "fixed", "step_size": "1.0", "t_max": "1.0", "maps": "1"},
     ),
     Lesson(
         slug="gradient-like",
@@ -107,7 +107,7 @@ LESSONS: tuple[Lesson, ...] = (
             "(sidebar) to 3.5, or pick the sample path *Gradient-like (-5.96, -4.75), t_max 3.511*."
         ),
         page="toy",
-        query={"method": "gradient-like", "rule": "armijo", "starts": "preset", "preset": "gl-local",
+        query={"method": "gradient-like", "step_rule": "armijo", "starts": "preset", "preset": "gl-local",
                "t_max": "0.152"},
     ),
     Lesson(
@@ -126,11 +126,11 @@ LESSONS: tuple[Lesson, ...] = (
                   r"b = b_0\, r^{l}"),
         try_this=(
             "Press **Reset** and then **Play** to watch the bouncing. Set **b** (sidebar) to 50 and the run "
-            "diverges. Then change **Step rule** to *Armijo backtracking*, then to *Barzilai-Borwein + Armijo*, "
+            "diverges. Then change **Step rule** to *Armijo backtracking*, then to *Barzilai-Borwein, then Armijo*, "
             "with the same b."
         ),
         page="toy",
-        query={"method": "gnc", "rule": "fixed", "step": "30.0", "starts": "preset", "preset": "gnc-global"},
+        query={"method": "gnc", "step_rule": "fixed", "step_size": "30.0", "starts": "preset", "preset": "gnc-global"},
     ),
     Lesson(
         slug="ct-starts",

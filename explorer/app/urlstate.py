@@ -16,8 +16,7 @@ import numpy as np
 from explorer.ct.problem import HELD_OUT_SEED, INITS, PRIORS
 from explorer.ct.fbp import FILTERS
 from explorer.core.schedules import SCHEDULES
-from explorer.core.solvers import METHODS
-from explorer.core.steps import STEP_RULES
+from explorer.core.registry import METHODS, STEP_RULES
 from explorer.toy.problem import WINDOW
 
 START_MODES = ("preset", "random", "typed", "grid")  # how the starts of the trajectories are chosen
@@ -35,10 +34,10 @@ class Preset:
     """One of the authors' sample paths: a start, the method and t_max they used."""
 
     label: str  # what the UI shows
-    method: str  # key of explorer.core.solvers.METHODS
+    method: str  # key of explorer.core.registry.METHODS
     start: Point  # x_0
     t_max: float  # first t of the linear schedule
-    rule: str  # key of explorer.core.steps.STEP_RULES: fixed b = 1 for GNC, Armijo for gradient-like
+    step_rule: str  # key of explorer.core.registry.STEP_RULES: fixed b = 1 for GNC, Armijo for gradient-like
 
 
 PRESETS: dict[str, Preset] = {
@@ -56,13 +55,13 @@ PRESETS: dict[str, Preset] = {
 class ToyParams:
     """Everything a link to the Toy page reproduces; the defaults are the authors' first GNC sample path."""
 
-    method: str = "gnc"  # key of explorer.core.solvers.METHODS
+    method: str = "gnc"  # key of explorer.core.registry.METHODS
     schedule: str = "linear"  # key of explorer.core.schedules.SCHEDULES
     t_max: float = 3.511  # first smoothing level t_1
     t_min: float = 1e-3  # last smoothing level t_N (f = F(., t_min))
     n_iter: int = 1300  # N, the number of iterations
-    rule: str = "fixed"  # key of explorer.core.steps.STEP_RULES
-    step: float = 1.0  # b: the fixed step, or the first trial of a line search
+    step_rule: str = "fixed"  # key of explorer.core.registry.STEP_RULES
+    step_size: float = 1.0  # b: the fixed step, or the first trial of a line search
     data_weight: float = 0.01  # factor of 1/2 ||Ax - y||^2
     prior_weight: float = 0.05  # factor of -log p_t
     starts: str = "preset"  # one of START_MODES
@@ -79,12 +78,15 @@ class ToyParams:
     sweep: str = "quick"  # key of SWEEP_SIZES
 
 
+# URL keys of links made before the names were unified -> today's field names.
+TOY_ALIASES = {"rule": "step_rule", "step": "step_size"}
+
 # Bounds of the numeric fields, inclusive; they keep every run finite in time and memory.
 _BOUNDS: dict[str, tuple[float, float]] = {
     "t_max": (1e-4, 100.0),
     "t_min": (1e-6, 1.0),
     "n_iter": (1, 5000),
-    "step": (1e-8, 1e9),
+    "step_size": (1e-8, 1e9),
     "data_weight": (1e-4, 1.0),
     "prior_weight": (1e-4, 1.0),
     "k": (1, MAX_STARTS),
@@ -96,7 +98,7 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 _CHOICES: dict[str, Sequence[str]] = {
     "method": tuple(METHODS),
     "schedule": tuple(SCHEDULES),
-    "rule": tuple(STEP_RULES),
+    "step_rule": tuple(STEP_RULES),
     "starts": START_MODES,
     "preset": tuple(PRESETS),
     "sweep": tuple(SWEEP_SIZES),
@@ -229,27 +231,33 @@ def _last(value: str | Sequence[str]) -> str:
     return str(value[-1]) if len(value) else ""
 
 
-def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse) -> tuple[dict, list[str]]:
+def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
+                aliases: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
     """The fields of the dataclass instance `defaults` that `query` sets, and one warning per ignored value.
 
     `parse(name, raw, default)` returns a field's value or raises ValueError with a short reason; unknown
     keys and values that do not parse are left out, with a warning naming the default used instead.
+    `aliases` maps the keys of older links to today's field names, so links made before a rename still open.
     """
     known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
     values: dict[str, object] = {}
     warnings: list[str] = []
-    for key, raw_value in query.items():
-        if key in EMBED_KEYS:
+    aliases = aliases or {}
+    # An alias never overrides the field's own key when a link carries both.
+    items = sorted(query.items(), key=lambda item: item[0] not in aliases)
+    for given, raw_value in items:
+        if given in EMBED_KEYS:
             continue
+        key = aliases.get(given, given)
         if key not in known:
-            warnings.append(f"unknown URL parameter {key[:40]!r} ignored")
+            warnings.append(f"unknown URL parameter {given[:40]!r} ignored")
             continue
         raw = _last(raw_value)
         try:
             values[key] = parse(key, raw, known[key])
         except ValueError as err:
             default = "the tuned value" if known[key] is None else repr(known[key])
-            warnings.append(f"URL parameter {key}={raw[:40]!r} ignored ({err}); using {default}")
+            warnings.append(f"URL parameter {given[:40]}={raw[:40]!r} ignored ({err}); using {default}")
     return values, warnings
 
 
@@ -290,7 +298,7 @@ def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[Toy
     choices, and inconsistent pairs (t_min >= t_max, an iteration past N) fall back to the defaults.
     """
     defaults = ToyParams()
-    values, warnings = parse_query(defaults, query, _parse_toy_field)
+    values, warnings = parse_query(defaults, query, _parse_toy_field, TOY_ALIASES)
     params = _ordered_t_range(replace(defaults, **values), defaults, warnings)
     if params.it > params.n_iter:
         warnings.append(f"iteration {params.it} is past N = {params.n_iter}; showing the last")
@@ -308,7 +316,7 @@ def toy_params_to_query(params: ToyParams) -> dict[str, str]:
 
 CT_TABS = ("forward", "reconstruction")  # the CT page's tabs, in order
 CT_PHANTOMS = ("ellipses", "shepp-logan", "upload")  # what the Forward model tab simulates
-CT_METHODS = ("gnc", "adaptive", "gradient-like", "gd")  # keys of explorer.core.solvers.METHODS, in the page's order
+CT_METHODS = tuple(METHODS)  # the CT page offers every method
 CT_MAX_STARTS = len(INITS)  # each start kind at most once
 
 
@@ -332,7 +340,7 @@ class CTParams:
     t_max: float = 1.0
     t_min: float = 1e-3
     iters: int = 200  # iterations N
-    rule: str = "bb"  # key of explorer.core.steps.STEP_RULES
+    rule: str = "bb"  # key of explorer.core.registry.STEP_RULES
     step: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
     clip: bool = True  # project iterates onto [0, 1]
     inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch

@@ -19,7 +19,8 @@ import torch
 from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
-from explorer.core.solvers import METHODS, solve
+from explorer.core.registry import make_method
+from explorer.core.solvers import solve
 from explorer.core.steps import Armijo, Fixed
 from explorer.toy.problem import ToyProblem
 
@@ -59,7 +60,7 @@ def run(json_path: str | None = None, *, threads: int = 2, sweep_count: int = 10
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     problem = ToyProblem()
-    gnc, gl = METHODS["gnc"](), METHODS["gradient-like"]()
+    gnc, gl = make_method("gnc"), make_method("gradient-like")
     t0 = time.perf_counter()
     analysis.run_grid(problem, gnc, Fixed(1.0), t_max=1.0, grid=8)
     analysis.run_grid(problem, gl, Armijo(), t_max=1.0, grid=8)

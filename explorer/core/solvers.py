@@ -1,8 +1,13 @@
-"""One solver core for every method: GNC flow, gradient-like with adaptive smoothing, plain gradient descent.
+"""The one solver core: every method of the paper on a batch of starts, for the toy and for CT alike.
 
-Works on batches of starts of any shape (B, ...): points (B, 2) for the toy, images (B, 1, H, W) for CT.
-`iterate` yields one `Step` per iteration (for live views); `solve` runs it to the end and returns a
-`Trajectory`. Progress can also go out through a callback.
+Works on starts of any shape (B, ...): points (B, 2) for the toy, images (B, 1, H, W) for CT. Each iteration
+is the paper's update
+
+    x_{k+1} = x_k + b_k d_k,      d_k = -t_k grad_x F(x_k, t_k)   (GNC flow, gradient-like)
+
+where the method (`explorer.core.methods`) proposes t_k and d_k and the step rule (`explorer.core.steps`)
+picks b_k. `iterate` yields one `Step` per iteration (for live views); `solve` runs to the end and returns a
+`Trajectory`, reporting progress through a callback. Every tensor made here follows the device of x0.
 """
 
 from __future__ import annotations
@@ -10,111 +15,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterator
 
 import torch
 
 from explorer.core.interfaces import Objective
+from explorer.core.methods import GNCFlow, Method, cosine, expand
 from explorer.core.objective import batch_dot, batch_norm
 from explorer.core.steps import Fixed, StepRule, armijo_search
-
-
-def _expand(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    return v.to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
-
-
-def _cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    denom = batch_norm(a) * batch_norm(b)
-    return torch.where(denom > 0, batch_dot(a, b) / denom.clamp_min(1e-300), torch.zeros_like(denom)).double()
-
-
-class Method(Protocol):
-    """How a method picks the smoothing level t_k and the direction d_k for every start."""
-
-    needs_descent: bool  # True: a direction that is not a descent direction of f takes no step
-    needs_grad_f: bool  # True: the direction needs grad f(x_k) at every iteration
-
-    def direction(
-        self, objective: Objective, x: torch.Tensor, k: int, schedule: torch.Tensor,
-        level: torch.Tensor, grad_f: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return (t_k (B,), d_k like x, new schedule position per start (B,) long)."""
-        ...
-
-
-@dataclass(frozen=True)
-class GNCFlow:
-    """Algorithm 1: t_k from the fixed schedule, d_k = -t_k grad_x F(x_k, t_k), every step taken."""
-
-    needs_descent: bool = False
-    needs_grad_f: bool = False
-
-    def direction(self, objective, x, k, schedule, level, grad_f):
-        position = torch.full_like(level, min(k, len(schedule) - 1))
-        t = schedule[position]
-        _, g = objective.value_and_grad(x, t)
-        return t, -_expand(t, x) * g, position
-
-
-@dataclass(frozen=True)
-class GradientLike:
-    """Algorithm 2 as in the authors' code: walk the schedule; skip (no step) when d_k is not descent for f."""
-
-    needs_descent: bool = True
-    needs_grad_f: bool = True
-
-    def direction(self, objective, x, k, schedule, level, grad_f):
-        return GNCFlow.direction(self, objective, x, k, schedule, level, grad_f)
-
-
-@dataclass(frozen=True)
-class AdaptiveSmoothing:
-    """Algorithm 2 with the seed's rule: the largest schedule t <= the previous t giving a descent direction.
-
-    A direction passes when cos angle(d, grad f) <= -c_angle; at t_min the direction is -t_min grad f,
-    which always passes unless grad f = 0.
-    """
-
-    c_angle: float = 0.0  # required |cos| of the angle between d and -grad f
-    needs_descent: bool = True
-    needs_grad_f: bool = True
-
-    def direction(self, objective, x, k, schedule, level, grad_f):
-        last = len(schedule) - 1
-        position = level.clone()
-        t = schedule[position]
-        _, g = objective.value_and_grad(x, t)
-        d = -_expand(t, x) * g
-        pending = (_cosine(d, grad_f) > -self.c_angle) & (position < last)
-        while bool(pending.any()):
-            idx = pending.nonzero().flatten()
-            position[idx] += 1
-            ti = schedule[position[idx]]
-            _, gi = objective.value_and_grad(x[idx], ti)
-            d[idx] = -_expand(ti, gi) * gi
-            t = schedule[position]
-            pending[idx] = (_cosine(d[idx], grad_f[idx]) > -self.c_angle) & (position[idx] < last)
-        return t, d, position
-
-
-@dataclass(frozen=True)
-class GradientDescent:
-    """Plain gradient descent on f: t = t_min throughout and d = -grad f (the baseline)."""
-
-    needs_descent: bool = False
-    needs_grad_f: bool = True
-
-    def direction(self, objective, x, k, schedule, level, grad_f):
-        t = torch.full((x.shape[0],), objective.t_min, dtype=torch.float64)
-        return t, -grad_f, level
-
-
-METHODS: dict[str, Callable[[], Method]] = {
-    "gnc": GNCFlow,
-    "gradient-like": GradientLike,
-    "adaptive": AdaptiveSmoothing,
-    "gd": GradientDescent,
-}
 
 
 @dataclass
@@ -163,6 +71,49 @@ class Trajectory:
         return int(self.t.shape[0])
 
 
+@dataclass
+class _Target:
+    """f(x_k) and grad f(x_k) of every start, with what the step rules and the diagnostics read from them."""
+
+    f: torch.Tensor  # (B,) float64
+    grad: torch.Tensor  # like x
+
+    def slope(self, d: torch.Tensor) -> torch.Tensor:
+        """<grad f(x_k), d_k> (B,); negative for a descent direction."""
+        return batch_dot(self.grad, d).double()
+
+
+class _Secant:
+    """The last move s = x_k - x_{k-1} and the change of the direction's gradient, for Barzilai-Borwein."""
+
+    def __init__(self) -> None:
+        self.x: torch.Tensor | None = None
+        self.g: torch.Tensor | None = None
+
+    def first_trial(self, rule: StepRule, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """The rule's first trial step b for every start, float64 (B,) on x's device."""
+        s = None if self.x is None else x - self.x
+        g_diff = None if self.g is None else g - self.g
+        self.x, self.g = x, g
+        return rule.initial(s, g_diff, x.shape[0]).to(x.device)
+
+
+def _step_size(rule: StepRule, objective: Objective, x: torch.Tensor, d: torch.Tensor, target: _Target | None,
+               b: torch.Tensor, must_descend: bool, t_min: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """b_k and whether a step is taken, per start: a line search on f backtracks from b; 0 where no step."""
+    descent = target.slope(d) < 0 if target is not None else torch.ones_like(b, dtype=torch.bool)
+    active = descent if must_descend else torch.ones_like(descent)
+    if rule.searches:
+        return armijo_search(lambda xs, idx: objective.value(xs, t_min[idx]), x, d, target.f, target.slope(d), b,
+                             rule, active)
+    return torch.where(active, b, torch.zeros_like(b)), active
+
+
+def _finite(x: torch.Tensor) -> torch.Tensor:
+    """Per start: every entry finite (B,) bool."""
+    return torch.isfinite(x.flatten(1)).all(1)
+
+
 def iterate(
     objective: Objective,
     x0: torch.Tensor,
@@ -181,7 +132,7 @@ def iterate(
     objective : Objective
         F(x, t) with f = F(., t_min).
     x0 : torch.Tensor
-        Starts, shape (B, ...); every start runs independently.
+        Starts, shape (B, ...); every start runs independently, on x0's device and dtype.
     schedule : torch.Tensor
         Smoothing levels t_1 > ... > t_N (float64).
     method, step_rule :
@@ -190,7 +141,7 @@ def iterate(
         Number of iterations (default: the schedule length).
     diagnostics_every : int
         f, |grad f| and the descent cosine are computed every this many iterations (and always when the
-        method or step rule needs them); 1 records every iteration.
+        method or step rule needs them); 1 records every iteration, 0 only the last.
     clip : (lo, hi), optional
         Project every iterate onto [lo, hi] (used for images).
     """
@@ -198,55 +149,42 @@ def iterate(
     step_rule = step_rule or Fixed(1.0)
     n_iter = len(schedule) if n_iter is None else int(n_iter)
     x = x0.clone()
-    batch = x.shape[0]
-    level = torch.zeros(batch, dtype=torch.long)
-    prev_x = prev_g = None
-    t_min_b = torch.full((batch,), objective.t_min, dtype=torch.float64)
-    nan = torch.full((batch,), math.nan, dtype=torch.float64)
-    start = time.perf_counter()
+    batch, device = x.shape[0], x.device
+    schedule = schedule.to(device)
+    level = torch.zeros(batch, dtype=torch.long, device=device)
+    t_min = torch.full((batch,), objective.t_min, dtype=torch.float64, device=device)
+    nan = torch.full((batch,), math.nan, dtype=torch.float64, device=device)
     needs_f = method.needs_grad_f or step_rule.searches
+    must_descend = method.needs_descent or step_rule.searches
+    secant = _Secant()
+    start = time.perf_counter()
     for k in range(n_iter):
         with torch.no_grad():
-            want_diag = needs_f or (diagnostics_every > 0 and k % diagnostics_every == 0) or k == n_iter - 1
-            f_x = grad_f = None
-            if want_diag:
-                f_x, grad_f = objective.value_and_grad(x, t_min_b)
-            t, d, level = method.direction(objective, x, k, schedule, level, grad_f)
-            b = step_rule.initial(
-                None if prev_x is None else x - prev_x, None if prev_g is None else -d - prev_g, batch
-            )
-            if grad_f is not None:
-                slope = batch_dot(grad_f, d).double()
-                descent = slope < 0
-                cos = _cosine(d, grad_f)
-                gnorm = batch_norm(grad_f).double()
-                fval = f_x.double()
-            else:
-                slope, descent, cos, gnorm, fval = nan, torch.ones(batch, dtype=torch.bool), nan, nan, nan
-            active = descent if (method.needs_descent or step_rule.searches) else torch.ones_like(descent)
-            if step_rule.searches:
-                b, taken = armijo_search(
-                    lambda xs, idx: objective.value(xs, t_min_b[idx]), x, d, f_x, slope, b, step_rule, active
-                )
-            else:
-                taken = active
-                b = torch.where(taken, b, torch.zeros_like(b))
-            x_next = x + _expand(b, x) * d
+            target = None
+            if needs_f or (diagnostics_every > 0 and k % diagnostics_every == 0) or k == n_iter - 1:
+                target = _Target(*objective.value_and_grad(x, t_min))
+            # The method proposes t_k and d_k (GNC: d_k = -t_k grad F(x_k, t_k)); the step rule picks b_k.
+            t, d, level = method.direction(objective, x, k, schedule, level, None if target is None else target.grad)
+            b, taken = _step_size(step_rule, objective, x, d, target, secant.first_trial(step_rule, x, -d),
+                                  must_descend, t_min)
+            # The update: x_{k+1} = x_k + b_k d_k.
+            x_next = x + expand(b, x) * d
             if clip is not None:
                 x_next = x_next.clamp(*clip)
-            finite = torch.isfinite(x_next.flatten(1)).all(1) & torch.isfinite(d.flatten(1)).all(1)
+            finite = _finite(x_next) & _finite(d)
             diverged = not bool(finite.all())
             message = ""
             if diverged:
                 bad = (~finite).nonzero().flatten().tolist()
-                message = (
-                    f"NaN or Inf detected at iteration {k} in start(s) {bad[:10]}: the step size is too large "
-                    f"for this problem; the run stopped and keeps the iterates before it."
-                )
+                message = (f"NaN or Inf detected at iteration {k} in start(s) {bad[:10]}: the step size is too large "
+                           f"for this problem; the run stopped and keeps the iterates before it.")
                 x_next = x
-            state = Step(k, n_iter, x, x_next, t.clone(), b, fval, gnorm, cos, taken, time.perf_counter() - start,
+            if target is None:
+                f, grad_norm, cos = nan, nan, nan
+            else:
+                f, grad_norm, cos = target.f.double(), batch_norm(target.grad).double(), cosine(d, target.grad)
+            state = Step(k, n_iter, x, x_next, t.clone(), b, f, grad_norm, cos, taken, time.perf_counter() - start,
                          diverged, message)
-            prev_x, prev_g = x, -d
             x = x_next
         yield state
         if diverged:

@@ -42,13 +42,13 @@ from explorer.imaging.noise import add_relative_noise
 from explorer.core.objective import LeastSquares, SmoothedObjective
 from explorer.imaging.phantoms import random_ellipses, shepp_logan
 from explorer.core.sde import VPSDE
-from explorer.core.solvers import METHODS, Step, Trajectory, solve
-from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed, StepRule
+from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
+from explorer.core.solvers import Step, Trajectory, solve
+from explorer.core.steps import StepRule
 from explorer.ct.operator import ParallelBeam, parallel_beam
 
 PHANTOMS = ("ellipses", "shepp-logan")
 PRIORS = ("gaussian", "network")
-STEP_RULE_NAMES = ("bb", "armijo", "fixed")
 INITS = ("zeros", "constant", "fbp", "noise", "phantom", "upload")
 HELD_OUT_SEED = 10_000  # ellipse seeds from here on are never drawn in training (it uses seed 0's stream)
 TUNING_SEEDS = (1, 2, 3)  # phantoms the defaults were tuned on (distinct from the held-out ones)
@@ -106,7 +106,7 @@ class CTConfig:
     phantom_seed: int = HELD_OUT_SEED  # seed of the ellipse phantom; held out from training by default
     prior: str = "network"  # "network" (the shipped energy U-Net) or "gaussian" (analytic, fitted to ellipses)
     alpha: float | None = None  # prior weight; None: the tuned ALPHA of the prior
-    method: str = "gnc"  # one of explorer.core.solvers.METHODS
+    method: str = "gnc"  # one of explorer.core.registry.METHODS
     schedule: str = "geometric"  # one of explorer.core.schedules.SCHEDULES
     t_max: float = 1.0  # first smoothing level
     t_min: float = 1e-3  # last smoothing level; f = F(., t_min)
@@ -134,8 +134,8 @@ class CTConfig:
             (self.schedule in schedules.SCHEDULES,
              f"unknown schedule {self.schedule!r}; choose one of {', '.join(schedules.SCHEDULES)}"),
             (self.iters >= 1, f"iters must be >= 1, got {self.iters}"),
-            (self.step_rule in STEP_RULE_NAMES,
-             f"unknown step rule {self.step_rule!r}; choose one of {', '.join(STEP_RULE_NAMES)}"),
+            (self.step_rule in STEP_RULES,
+             f"unknown step rule {self.step_rule!r}; choose one of {', '.join(STEP_RULES)}"),
             (self.step_size is None or (math.isfinite(self.step_size) and self.step_size > 0),
              f"step size must be > 0, got {self.step_size}"),
             (len(self.inits) >= 1, "need at least one start"),
@@ -162,12 +162,11 @@ class CTConfig:
         return TV_LAMBDA * self.size / 64 if self.tv_lambda is None else float(self.tv_lambda)
 
     def step(self) -> StepRule:
-        """The step rule object: Fixed(b), Armijo(b0) or BarzilaiBorwein(b0)."""
-        if self.step_rule == "fixed":
-            return Fixed(FIXED_STEP[self.prior] if self.step_size is None else self.step_size)
-        if self.step_rule == "armijo":
-            return Armijo() if self.step_size is None else Armijo(b0=self.step_size)
-        return BarzilaiBorwein() if self.step_size is None else BarzilaiBorwein(b0=self.step_size)
+        """The step rule object; a fixed step defaults to the value tuned for the prior (FIXED_STEP)."""
+        size = self.step_size
+        if size is None and self.step_rule == "fixed":
+            size = FIXED_STEP[self.prior]
+        return make_step_rule(self.step_rule, size)
 
     def smoothing_schedule(self) -> torch.Tensor:
         """t_1 > ... > t_N, float64 (N = iters)."""
@@ -363,7 +362,7 @@ def reconstruct(problem: CTProblem, x0: torch.Tensor, config: CTConfig | None = 
     """
     config = config or problem.config
     return solve(problem.objective, x0.to(torch.float32), config.smoothing_schedule(),
-                 method=METHODS[config.method](), step_rule=config.step(), n_iter=config.iters,
+                 method=make_method(config.method), step_rule=config.step(), n_iter=config.iters,
                  record_every=config.record_every, diagnostics_every=diagnostics_every,
                  clip=(0.0, 1.0) if config.clip else None, callback=callback)
 

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from explorer.ct.problem import CTConfig, CTProblem, quality
-from explorer.core.solvers import METHODS, Step, iterate
+from explorer.core.registry import make_method
+from explorer.core.solvers import Step, iterate
 
 RECORD_FIELDS = ("t", "step", "f", "data_fit", "cos", "psnr", "ssim")  # per-iterate records, (J, K) each
 CSV_COLUMNS = ("iteration", "start", *RECORD_FIELDS)
@@ -119,7 +120,7 @@ def start_run(problem: CTProblem, x0: torch.Tensor, config: CTConfig, names: Seq
     if len(names) != x0.shape[0]:
         raise ValueError(f"{len(names)} names for {x0.shape[0]} starts")
     x0 = x0.to(torch.float32)
-    steps = iterate(problem.objective, x0, config.smoothing_schedule(), method=METHODS[config.method](),
+    steps = iterate(problem.objective, x0, config.smoothing_schedule(), method=make_method(config.method),
                     step_rule=config.step(), n_iter=config.iters, clip=(0.0, 1.0) if config.clip else None)
     run = LiveRun(config, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
                   records={name: [] for name in RECORD_FIELDS})

@@ -6,9 +6,8 @@ in registers for the whole run (numba, parallel over starts). The GNC flow with 
 of the basin and rate maps, runs on blocks of starts so the compiler vectorises it, with an exp written for
 that purpose. `tests/test_toy_fast.py` checks every method and step rule against `explorer.core.solvers`.
 
-Codes used inside the kernels (plain integers, since compiled code cannot take the solver's objects):
-methods 0 GNC flow, 1 gradient-like (skip), 2 adaptive smoothing, 3 gradient descent on f;
-step rules 0 fixed, 1 Armijo, 2 Barzilai-Borwein then Armijo.
+Inside the kernels methods and step rules are plain integers (compiled code cannot take the solver's
+objects): their positions in `explorer.core.registry`, bound to the names below at import.
 """
 
 from __future__ import annotations
@@ -20,9 +19,11 @@ import numpy as np
 import numba
 from numba import njit, prange
 
-from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
-from explorer.core.solvers import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
+from explorer.core.registry import METHODS, STEP_RULES, method_code, step_rule_code
 from explorer.toy.problem import MEANS, VARIANCES, ToyProblem
+
+_GNC, _GRADIENT_LIKE, _ADAPTIVE, _GD = (list(METHODS).index(name) for name in ("gnc", "gradient-like", "adaptive", "gd"))
+_FIXED, _ARMIJO, _BB = (list(STEP_RULES).index(name) for name in ("fixed", "armijo", "bb"))
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
@@ -202,16 +203,16 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
             if not known:
                 fx, gf1, gf2 = _grad(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, True)
                 known = True
-            if method == 3:
+            if method == _GD:
                 t = ts[n - 1]
                 d1, d2 = -gf1, -gf2
             else:
-                if method != 2:
+                if method != _ADAPTIVE:
                     level = k
                 _, g1, g2 = _grad(x1, x2, level, inv_c, log_norm, means, a, y, dw, pw, False)
                 t = ts[level]
                 d1, d2 = -t * g1, -t * g2
-                if method == 2:
+                if method == _ADAPTIVE:
                     while level < n - 1:
                         nd = math.sqrt(d1 * d1 + d2 * d2) * math.sqrt(gf1 * gf1 + gf2 * gf2)
                         cos = (d1 * gf1 + d2 * gf2) / nd if nd > 0 else 0.0
@@ -227,9 +228,9 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
             gnorm_k = math.sqrt(gf1 * gf1 + gf2 * gf2)
             nd = math.sqrt(d1 * d1 + d2 * d2) * gnorm_k
             cos_k = slope / nd if nd > 0 else 0.0
-            must_descend = method == 1 or method == 2 or rule != 0
+            must_descend = method == _GRADIENT_LIKE or method == _ADAPTIVE or rule != _FIXED
             b = b0
-            if rule == 2 and has_prev:
+            if rule == _BB and has_prev:
                 s1, s2 = x1 - px1, x2 - px2
                 y1, y2 = -d1 - pg1, -d2 - pg2
                 ss = s1 * s1 + s2 * s2
@@ -240,7 +241,7 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                         b = min(guess, b_max)
             take = (not must_descend) or slope < 0
             f_new = g_new1 = g_new2 = 0.0
-            if take and rule != 0:
+            if take and rule != _FIXED:
                 take = False
                 for _ in range(max_tries):
                     f_new, g_new1, g_new2 = _grad(x1 + b * d1, x2 + b * d2, last, inv_c, log_norm, means, a, y,
@@ -264,7 +265,7 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                                 rec[q, i, kk] = math.nan
                     break
                 x1, x2 = n1, n2
-                if rule != 0:
+                if rule != _FIXED:
                     fx, gf1, gf2 = f_new, g_new1, g_new2
                 else:
                     known = False
@@ -348,7 +349,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
     hits = np.zeros((b_count, n_rec), dtype=np.uint8)
     diverged = np.zeros(b_count, dtype=np.bool_)
     skipped = np.zeros(b_count, dtype=np.int64)
-    must_descend = method == 1 or rule != 0
+    must_descend = method == _GRADIENT_LIKE or rule != _FIXED
     r2 = radius * radius
     n_blocks = (b_count + size - 1) // size
     for blk in prange(n_blocks):
@@ -373,7 +374,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
         lmax, z, s1, s2 = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
         _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1, s2, True)
         for k in range(n):
-            if method == 3:
+            if method == _GD:
                 for i in range(size):
                     d1[i] = -gf1[i]
                     d2[i] = -gf2[i]
@@ -387,7 +388,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
             for i in range(size):
                 slope[i] = gf1[i] * d1[i] + gf2[i] * d2[i]
                 b[i] = b0
-                if rule == 2 and k > 0:
+                if rule == _BB and k > 0:
                     e1, e2 = x1[i] - px1[i], x2[i] - px2[i]
                     y1, y2 = -d1[i] - pg1[i], -d2[i] - pg2[i]
                     ss = e1 * e1 + e2 * e2
@@ -397,7 +398,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                         if abs(guess) < math.inf:
                             b[i] = min(guess, b_max)
                 take[i] = alive[i] and ((not must_descend) or slope[i] < 0)
-            if rule != 0:
+            if rule != _FIXED:
                 count = 0
                 for i in range(size):
                     pending[i] = take[i]
@@ -428,14 +429,14 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                     if abs(n1) < math.inf and abs(n2) < math.inf:
                         x1[i], x2[i] = n1, n2
                         moved = True
-                        if rule != 0:
+                        if rule != _FIXED:
                             fx[i], gf1[i], gf2[i] = tf[i], tg1[i], tg2[i]
                     else:
                         alive[i] = False
                         take[i] = False
                 if i < m and not take[i]:
                     skipped[lo + i] += 1
-            if rule == 0 and moved:
+            if rule == _FIXED and moved:
                 _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1,
                             s2, True)
             if (k + 1) % stride == 0 or k == n - 1:
@@ -462,10 +463,6 @@ def _grad_f(x, inv_c, log_norm, means, a, y, dw, pw):
         f[i] = v
         g[i] = math.sqrt(g1 * g1 + g2 * g2)
     return f, g
-
-
-_METHOD_CODES = {GNCFlow: 0, GradientLike: 1, AdaptiveSmoothing: 2, GradientDescent: 3}
-_RULE_CODES = {Fixed: 0, Armijo: 1, BarzilaiBorwein: 2}
 
 
 @dataclass
@@ -496,17 +493,17 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
     schedule : ndarray, shape (N,)
         t_1 > ... > t_N.
     method, step_rule :
-        Objects from `explorer.core.solvers.METHODS` and `explorer.core.steps.STEP_RULES`.
+        Objects built by `explorer.core.registry.make_method` and `make_step_rule`.
     radius, stride :
         `hits` records |x_k - x*| < radius every `stride` iterations.
     record : bool
         Keep every iterate and the per-iteration diagnostics (for a few starts: memory grows as B x N).
     """
     try:
-        method_code = _METHOD_CODES[type(method)]
-        rule_code = _RULE_CODES[type(step_rule)]
-    except KeyError as err:
-        raise ValueError(f"the fused toy backend has no kernel for {err.args[0].__name__}") from None
+        m_code, r_code = method_code(method), step_rule_code(step_rule)
+    except StopIteration:
+        raise ValueError(f"the fused toy backend has no kernel for {type(method).__name__} with "
+                         f"{type(step_rule).__name__}") from None
     x0 = np.ascontiguousarray(x0, dtype=np.float64)
     ts = np.ascontiguousarray(schedule, dtype=np.float64)
     means = MEANS.numpy()
@@ -520,23 +517,23 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
     b_count, n = x0.shape[0], ts.shape[0]
     rec_x = np.full((b_count, n + 1 if record else 0, 2), np.nan)
     rec = np.full((6, b_count, n if record else 0), np.nan)
-    if method_code == 0 and rule_code == 0 and not record:
+    if m_code == _GNC and r_code == _FIXED and not record:
         final, hits = _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, float(step_rule.step), x_star,
                                  radius, stride)
         diverged = ~np.isfinite(final).all(1)
         skipped = np.zeros(len(x0), dtype=np.int64)
-    elif method_code != 2 and not record:
-        searches = rule_code != 0
+    elif m_code != _ADAPTIVE and not record:
+        searches = r_code != _FIXED
         final, hits, diverged, skipped = _search_blocks(
-            x0, ts, inv_c, log_norm, means, a, y, dw, pw, method_code, rule_code,
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code,
             float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
             float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
             float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
             x_star, radius, stride)
     else:
-        searches = rule_code != 0
+        searches = r_code != _FIXED
         final, hits, diverged, skipped = _general(
-            x0, ts, inv_c, log_norm, means, a, y, dw, pw, method_code, rule_code,
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code,
             float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
             float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
             float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
