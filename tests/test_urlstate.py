@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 
 import pytest
 
-from explorer.app.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, advance, candidate_names, format_points,
+from explorer.app.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, next_frame, candidate_names, format_points,
                                parse_points, random_starts, starts_of, toy_params_from_query, toy_params_to_query)
 
 DEFAULTS = ToyParams()
@@ -154,10 +154,10 @@ def test_starts_of_each_mode() -> None:
 
 
 def test_advance_moves_by_a_frame_and_stops_at_the_end() -> None:
-    assert advance(0, 100, 13) == (13, True)
-    assert advance(90, 100, 13) == (100, False)
-    assert advance(100, 100, 13) == (100, False)
-    assert advance(-5, 100, 0) == (1, True)
+    assert next_frame(0, 100, 13) == (13, True)
+    assert next_frame(90, 100, 13) == (100, False)
+    assert next_frame(100, 100, 13) == (100, False)
+    assert next_frame(-5, 100, 0) == (1, True)
 
 
 def test_links_made_before_the_rename_still_open() -> None:

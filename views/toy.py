@@ -22,8 +22,8 @@ from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure
                                   reach_figure)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
 from explorer.toy.problem import ToyProblem
-from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, advance, candidate_names, format_points,
-                               parse_points, starts_of, toy_params_from_query, toy_params_to_query)
+from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, candidate_names, format_points,
+                                   next_frame, parse_points, starts_of, toy_params_from_query, toy_params_to_query)
 
 MODE_LABELS = {"preset": "Authors' paths", "random": "Random", "typed": "Typed", "grid": "Candidate grid"}
 PLAY_INTERVAL = 0.5  # seconds between frames of playback
@@ -249,7 +249,7 @@ def _toggle_play(n_iter: int) -> None:
 
 def _step(n_iter: int, frame: int) -> None:
     st.session_state["toy_playing"] = False
-    st.session_state[_key("it")], _ = advance(st.session_state.get(_key("it"), 0), n_iter, frame)
+    st.session_state[_key("it")], _ = next_frame(st.session_state.get(_key("it"), 0), n_iter, frame)
 
 
 def _reset() -> None:
@@ -298,7 +298,7 @@ def live_view(view: RunView) -> None:
     params = view.params
     n = params.n_iter
     if state["toy_playing"]:
-        state[_key("it")], going = advance(state[_key("it")], n, params.frame)
+        state[_key("it")], going = next_frame(state[_key("it")], n, params.frame)
         if not going:
             state["toy_playing"] = False
             # Only a full rerun re-registers the fragment without its timer.

@@ -163,7 +163,7 @@ def starts_of(params: ToyParams) -> list[Point]:
     return parse_points(params.picks)
 
 
-def advance(iteration: int, n_iter: int, frame: int) -> tuple[int, bool]:
+def next_frame(iteration: int, n_iter: int, frame: int) -> tuple[int, bool]:
     """One tick of playback: the next shown iteration and whether playback goes on.
 
     Parameters
