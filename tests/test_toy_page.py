@@ -124,11 +124,11 @@ def test_changing_t_reshapes_the_landscape_and_the_convexity_indicator(app: AppT
     app.select_slider(key="toy_t").set_value(0.01).run()
     assert not app.exception
     small = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
-    assert app.metric[0].value.startswith("-")  # not convex at small t
+    assert any("(not convex)" in c.value for c in app.caption)  # at small t
     app.select_slider(key="toy_t").set_value(2.0).run()
     large = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
     assert small.shape == large.shape and not np.allclose(small, large)
-    assert not app.metric[0].value.startswith("-")  # convex above the threshold (about 0.98)
+    assert any("(convex)" in c.value for c in app.caption)  # above the threshold (about 0.98)
     assert any("t >= 0.98" in c.value for c in app.caption)
 
 
@@ -251,3 +251,17 @@ def test_coming_back_without_a_url_restores_the_last_view() -> None:
     assert not back.exception
     assert back.selectbox(key="toy_method").value == "gd"
     assert back.number_input(key="toy_n_iter").value == 100
+
+
+def test_the_equations_follow_the_method_and_step_rule() -> None:
+    """The objective, the chosen method's update and its step rule show as LaTeX beside the landscape."""
+    from explorer.core.registry import METHODS, STEP_RULES
+
+    at = _page({"n_iter": "50"})
+    shown = [e.value.strip("$\n") for e in at.latex]
+    assert METHODS["gnc"].latex in shown and STEP_RULES["fixed"].latex in shown
+    at.selectbox(key="toy_method").set_value("gd").run()
+    at.selectbox(key="toy_step_rule").set_value("armijo").run()
+    shown = [e.value.strip("$\n") for e in at.latex]
+    assert METHODS["gd"].latex in shown and STEP_RULES["armijo"].latex in shown
+    assert METHODS["gnc"].latex not in shown

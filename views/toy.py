@@ -27,6 +27,7 @@ from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams,
 
 MODE_LABELS = {"preset": "Authors' paths", "random": "Random", "typed": "Typed", "grid": "Candidate grid"}
 PLAY_INTERVAL = 0.5  # seconds between frames of playback
+LANDSCAPE_HEIGHT = 600  # px: with the title above, the whole chart fits a 900 px high window
 # The landscape t slider: round values, about evenly spaced on a log scale, from 0.001 to 10.
 T_OPTIONS = tuple(float(f"{m * 10.0**e:.3g}") for e in range(-3, 1) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
 T_OPTIONS += (10.0,)
@@ -183,6 +184,8 @@ def solver_ui() -> None:
         st.number_input("t_max", min_value=1e-4, max_value=100.0, step=0.1, format="%g", key=_key("t_max"))
         st.number_input("t_min", min_value=1e-6, max_value=1.0, step=1e-3, format="%g", key=_key("t_min"))
         st.number_input("N iterations", min_value=1, max_value=5000, step=100, key=_key("n_iter"))
+        st.number_input("Iterations per step", min_value=1, max_value=1000, key=_key("frame"),
+                        help="Iterations per press of Step and per frame of playback")
         st.subheader("Objective weights")
         st.caption("F(x, t) = w_d / 2 ||Ax - y||^2 - w_p log p_t(x)")
         st.number_input("w_d (data weight)", min_value=1e-4, max_value=1.0, step=0.005, format="%g",
@@ -192,7 +195,13 @@ def solver_ui() -> None:
 
 
 def starts_ui() -> None:
-    """Widgets that choose the starts: a preset, random starts, typed points or candidate grid points."""
+    """Sidebar widgets that choose the starts: a preset, random starts, typed points or candidate grid points."""
+    with st.sidebar:
+        st.subheader("Starts")
+        _starts_widgets()
+
+
+def _starts_widgets() -> None:
     mode = st.radio("Starts", START_MODES, format_func=MODE_LABELS.get, horizontal=True, key=_key("starts"))
     if mode == "preset":
         st.selectbox("Sample path (also sets method, step rule and t_max)", list(PRESETS),
@@ -214,8 +223,8 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     Widgets can still combine into something inconsistent (t_min above t_max, a bad typed point): the URL
     validator is the one place that decides, and its warnings show here.
     """
-    solver_ui()
     starts_ui()
+    solver_ui()
     values = {f.name: _value(f.name, parsed) for f in fields(ToyParams)}
     values["it"] = ToyParams.it
     params, problems = toy_params_from_query(toy_params_to_query(ToyParams(**values)))
@@ -225,20 +234,23 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
 
 
 def transport_ui(n_iter: int, frame: int) -> None:
-    """Play / pause / step / reset buttons and the frame size; they act through session state callbacks."""
-    cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
+    """Play / pause / step / reset / end buttons; they act through session state callbacks.
+
+    They sit inside the live fragment, whose reruns are its own: a callback that changes playback asks for a
+    full rerun (`toy_full_rerun`), which registers the fragment with or without its timer.
+    """
+    cols = st.columns(4)
     playing = st.session_state["toy_playing"]
     cols[0].button("Pause" if playing else "Play", key="toy_btn_play", on_click=_toggle_play, args=(n_iter,),
                    width="stretch", type="primary")
     cols[1].button("Step", key="toy_btn_step", on_click=_step, args=(n_iter, frame), width="stretch")
     cols[2].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch")
     cols[3].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
-    cols[4].number_input("Iterations per step", min_value=1, max_value=1000, key=_key("frame"),
-                         help="Iterations per press of Step and per frame of playback")
 
 
 def _toggle_play(n_iter: int) -> None:
     state = st.session_state
+    state["toy_full_rerun"] = True
     if state["toy_playing"]:
         state["toy_playing"] = False
         return
@@ -248,16 +260,19 @@ def _toggle_play(n_iter: int) -> None:
 
 
 def _step(n_iter: int, frame: int) -> None:
+    st.session_state["toy_full_rerun"] = True
     st.session_state["toy_playing"] = False
     st.session_state[_key("it")], _ = next_frame(st.session_state.get(_key("it"), 0), n_iter, frame)
 
 
 def _reset() -> None:
+    st.session_state["toy_full_rerun"] = True
     st.session_state["toy_playing"] = False
     st.session_state[_key("it")] = 0
 
 
 def _to_end(n_iter: int) -> None:
+    st.session_state["toy_full_rerun"] = True
     st.session_state["toy_playing"] = False
     st.session_state[_key("it")] = n_iter
 
@@ -289,12 +304,24 @@ def _t_at(view: RunView, iteration: int) -> float:
     return value if math.isfinite(value) and value > 0 else view.params.t_min
 
 
+def equations_ui(params: ToyParams) -> None:
+    """The objective, the chosen method's update and the step rule, in the paper's notation."""
+    st.latex(r"F(x, t) = \tfrac{w_d}{2}\|Ax - y\|^2 - w_p \log p_t(x)")
+    st.latex(METHODS[params.method].latex)
+    st.caption(f"{METHODS[params.method].label}, t_k falling from t_max to t_min, f = F(., t_min); "
+               f"step rule: {STEP_RULES[params.step_rule].label}")
+    st.latex(STEP_RULES[params.step_rule].latex)
+
+
 def live_view(view: RunView) -> None:
-    """The landscape with paths, the t control with its convexity indicator, the scrubber and the diagnostics.
+    """The landscape with its paths beside the equations, the transport, the scrubber and the t control;
+    the diagnostics below.
 
     Runs as a fragment: during playback it reruns alone every PLAY_INTERVAL seconds and advances the iteration.
     """
     state = st.session_state
+    if state.pop("toy_full_rerun", False):
+        st.rerun()
     params = view.params
     n = params.n_iter
     if state["toy_playing"]:
@@ -303,30 +330,30 @@ def live_view(view: RunView) -> None:
             state["toy_playing"] = False
             # Only a full rerun re-registers the fragment without its timer.
             st.rerun()
-    iteration = st.slider("Iteration k", 0, n, key=_key("it"))
-    follow_col, t_col, convex_col = st.columns([1, 2, 1.4])
-    follow = follow_col.toggle("Follow the iteration", key=_key("follow"),
-                               help="Show F(., t_k) at the shown iteration instead of a fixed t")
-    if follow:
-        t = float(f"{_t_at(view, iteration):.3g}")
-        t_col.markdown(f"Landscape at **t = t_k = {t:.3g}**")
-    else:
-        t = t_col.select_slider("Landscape t", T_OPTIONS, key=_key("t"), format_func=lambda v: f"{v:g}")
-    lam = cached_min_eigenvalue(t, params.data_weight, params.prior_weight)
-    threshold = cached_threshold(params.data_weight, params.prior_weight)
-    convex_col.metric("min eigenvalue of the Hessian of F(., t)", f"{lam:.3g}",
-                      help="Over a 61 x 61 grid of the window [-10, 10]^2")
-    convex_col.caption(f"{'Convex' if lam >= 0 else 'Not convex'} over the window; "
-                       f"F(., t) is convex for t >= {threshold:.3g}")
+    left, right = st.columns([1.25, 1])
+    with right:
+        equations_ui(params)
+        transport_ui(n, params.frame)
+        iteration = st.slider("Iteration k", 0, n, key=_key("it"))
+        follow_col, t_col = st.columns([1, 1.4])
+        follow = follow_col.toggle("Follow t_k", key=_key("follow"),
+                                   help="Show F(., t_k) at the shown iteration instead of a fixed t")
+        if follow:
+            t = float(f"{_t_at(view, iteration):.3g}")
+            t_col.markdown(f"Landscape at **t = t_k = {t:.3g}**")
+        else:
+            t = t_col.select_slider("Landscape t", T_OPTIONS, key=_key("t"), format_func=lambda v: f"{v:g}")
+        lam = cached_min_eigenvalue(t, params.data_weight, params.prior_weight)
+        threshold = cached_threshold(params.data_weight, params.prior_weight)
+        st.caption(f"Smallest Hessian eigenvalue of F(., t) over the window: {lam:.3g} "
+                   f"({'convex' if lam >= 0 else 'not convex'}); F(., t) is convex for t >= {threshold:.3g}.")
     xs, ys, values = cached_landscape(t, params.data_weight, params.prior_weight)
-    left, right = st.columns([1.1, 1])
     with left:
         fig = landscape_figure(xs, ys, values, t=t, minima=view.minima, paths=list(view.paths), iteration=iteration,
-                               names=view.names)
+                               names=view.names, height=LANDSCAPE_HEIGHT)
         st.plotly_chart(fig, key="toy_landscape", width="stretch")
-    with right:
-        st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
-                        width="stretch")
+    st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
+                    width="stretch")
     if not state["toy_playing"]:
         # Keep the link current when the view alone changes (scrubbing, t, follow).
         for name, value in (("it", str(iteration)), ("follow", "1" if follow else "0"), ("t", repr(state[_key("t")]))):
@@ -390,9 +417,6 @@ def maps_view(params: ToyParams, minima: np.ndarray) -> None:
 def main() -> None:
     """Lay out the Toy page."""
     st.title("2D toy")
-    st.caption("A = [[1, 1], [0, 0]], y = A x* with x* = (1, 1): every point of the dashed line x1 + x2 = 2 fits "
-               "the data, and the prior p_t (five Gaussians, smoothed by a VE SDE) decides. GNC follows "
-               "x_{k+1} = x_k - b t_k grad F(x_k, t_k) as t_k falls from t_max to t_min.")
     # Streamlit clears the URL when the user switches pages; coming back restores the last view of the session.
     query = st.query_params.to_dict() or st.session_state.get("toy_last_query", {})
     parsed, warnings = toy_params_from_query(query)
@@ -420,9 +444,13 @@ def main() -> None:
     minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
     view = RunView(replace(params, it=state[_key("it")]), paths, records, names, minima)
 
-    transport_ui(params.n_iter, params.frame)
     st.fragment(run_every=PLAY_INTERVAL if state["toy_playing"] else None)(live_view)(view)
     results_table(view, result, diverged)
+    with st.expander("About this problem"):
+        st.markdown("A = [[1, 1], [0, 0]] and y = A x* with x* = (1, 1): every point of the dashed line "
+                    "x1 + x2 = 2 fits the data, and the prior p_t (five Gaussians, smoothed by a VE SDE with "
+                    "sigma = 10) decides. The paths follow the update above as t_k falls from t_max to t_min; "
+                    "the diagnostics show t_k, the step b_k, f, |grad f| and the descent cosine at every k.")
     maps_view(params, minima)
 
     if not state["toy_playing"]:

@@ -22,6 +22,7 @@ class MethodSpec:
     label: str  # what a person reads
     factory: Callable[[], Method]
     step_rule: str  # the authors' step rule for it on the toy (a key of STEP_RULES)
+    latex: str  # its update in the paper's notation, for display
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,26 @@ def _bb(step_size: float | None) -> BarzilaiBorwein:
 
 
 METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
-    MethodSpec("gnc", "GNC flow (Algorithm 1)", GNCFlow, "fixed"),
-    MethodSpec("gradient-like", "Gradient-like, authors' variant (Algorithm 2)", GradientLike, "armijo"),
-    MethodSpec("adaptive", "Gradient-like, adaptive smoothing (Algorithm 2)", AdaptiveSmoothing, "armijo"),
-    MethodSpec("gd", "Gradient descent on f (baseline)", GradientDescent, "fixed"),
+    MethodSpec("gnc", "GNC flow (Algorithm 1)", GNCFlow, "fixed",
+               r"x_{k+1} = x_k - b_k\, t_k \nabla_x F(x_k, t_k)"),
+    MethodSpec("gradient-like", "Gradient-like, authors' variant (Algorithm 2)", GradientLike, "armijo",
+               r"\begin{aligned} d_k &= -t_k \nabla_x F(x_k, t_k) \\ x_{k+1} &= x_k + b_k d_k "
+               r"\ \text{if } \langle \nabla f(x_k), d_k \rangle < 0, \text{ else } x_k \end{aligned}"),
+    MethodSpec("adaptive", "Gradient-like, adaptive smoothing (Algorithm 2)", AdaptiveSmoothing, "armijo",
+               r"\begin{aligned} t_k &= \max\{t \le t_{k-1} : \langle \nabla f(x_k), \nabla_x F(x_k, t) "
+               r"\rangle > 0\} \\ x_{k+1} &= x_k - b_k\, t_k \nabla_x F(x_k, t_k) \end{aligned}"),
+    MethodSpec("gd", "Gradient descent on f (baseline)", GradientDescent, "fixed",
+               r"x_{k+1} = x_k - b_k \nabla f(x_k)"),
 )}
 
 STEP_RULES: dict[str, StepRuleSpec] = {spec.name: spec for spec in (
     StepRuleSpec("fixed", "Fixed step b", _fixed, r"b_k = b"),
     StepRuleSpec("armijo", "Armijo backtracking", _armijo,
-                 r"b_k = b\,r^{l},\ \text{the first } l \text{ with } f(x_k + b_k d_k) \le f(x_k) + c\,b_k \langle \nabla f(x_k), d_k \rangle"),
+                 r"\begin{aligned} b_k &= b\, r^{l}, \ l \text{ the first with} \\ f(x_k + b_k d_k) &\le "
+                 r"f(x_k) + c\, b_k \langle \nabla f(x_k), d_k \rangle \end{aligned}"),
     StepRuleSpec("bb", "Barzilai-Borwein, then Armijo", _bb,
-                 r"b_k = 4\,\frac{\langle s, s\rangle}{\langle s, \Delta g\rangle}\,r^{l}\ \text{(Armijo halving)}"),
+                 r"b_k = 4\, \frac{\langle s, s \rangle}{\langle s, \Delta g \rangle}\, r^{l}, \quad "
+                 r"s = x_k - x_{k-1}"),
 )}
 
 
