@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
-from explorer.figures.toy import (DIAGNOSTICS, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
-                                  reach_figure)
+from explorer.figures.toy import (DIAGNOSTICS, backdrop_source, basin_figure, diagnostics_figure, landscape_figure,
+                                  rate_figure, reach_figure)
 
 MINIMA = np.array([[1.0, 1.0], [1.0142, -1.8494], [6.6719, -0.8377], [-6.6691, 3.6986]])
 
@@ -24,46 +28,66 @@ def _path(n: int, start: tuple[float, float]) -> np.ndarray:
     return (1 - s) * np.array(start) + s * np.array([1.0, 1.0])
 
 
-def test_landscape_has_contour_line_minima_and_paths(landscape) -> None:
+def test_backdrop_is_an_image_of_the_log_landscape(landscape) -> None:
+    source = backdrop_source(landscape[2])
+    assert source.startswith("data:image/webp;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+    pixels = np.asarray(image.convert("L"), dtype=float)
+    # Light where F is low: the bowl's minimum (1, 1) lies near the middle, the corners are dark.
+    centre = pixels[pixels.shape[0] // 2 - 20 : pixels.shape[0] // 2, pixels.shape[1] // 2 : pixels.shape[1] // 2 + 20]
+    assert centre.mean() > pixels[:20, :20].mean() + 40
+    flat = backdrop_source(np.zeros((21, 21)))  # a constant landscape has no contour to draw and no NaN
+    assert flat.startswith("data:image/webp;base64,")
+
+
+def test_landscape_has_line_minima_paths_and_playback(landscape) -> None:
     paths = [_path(10, (-5, -5)), _path(10, (5, 8))]
-    fig = landscape_figure(*landscape, t=0.5, minima=MINIMA, paths=paths, iteration=4, names=["a", "b"])
+    fig = landscape_figure([backdrop_source(landscape[2])], minima=MINIMA, paths=paths, frame_iters=[0, 4, 10],
+                           start=1, names=["a", "b"])
     assert isinstance(fig, go.Figure)
-    kinds = [type(tr).__name__ for tr in fig.data]
-    assert kinds[0] == "Contour"
     names = [tr.name for tr in fig.data]
     assert "Ax = y" in names and "x*" in names and "local minima of f" in names
     assert "a" in names and "b" in names
-    # Four traces per path: full path, travelled part, start, current iterate.
-    assert len(fig.data) == 4 + 4 * len(paths)
+    # Three static traces, then two per path (full path, start) and two per path that frames move.
+    assert len(fig.data) == 3 + 4 * len(paths)
     travelled = next(tr for tr in fig.data if tr.name == "a")
-    assert len(travelled.x) == 5
-    current = fig.data[4 + 3]
+    assert len(travelled.x) == 5  # iterates 0..4: the figure opens on frame 1
+    current = fig.data[3 + 2 * len(paths) + 1]
     np.testing.assert_allclose([current.x[0], current.y[0]], paths[0][4])
+    assert [f.name for f in fig.frames] == ["0", "4", "10"]
+    assert list(fig.frames[2].traces) == list(range(3 + 2 * len(paths), len(fig.data)))
+    np.testing.assert_allclose(fig.frames[2].data[1].x, [paths[0][10][0]], rtol=1e-6)
+    assert fig.layout.sliders[0].active == 1 and [s.label for s in fig.layout.sliders[0].steps] == ["0", "4", "10"]
+    assert fig.layout.images[0].source.startswith("data:image/") and fig.layout.images[0].layer == "below"
     assert fig.layout.yaxis.scaleanchor == "x"
     assert fig.layout.uirevision
-    assert "t = 0.5" in fig.layout.title.text
+
+
+def test_landscape_follows_t_by_switching_backdrops(landscape) -> None:
+    sources = [backdrop_source(landscape[2]), backdrop_source(landscape[2] ** 2)]
+    fig = landscape_figure(sources, minima=MINIMA, paths=[_path(10, (0, 0))], frame_iters=[0, 5, 10],
+                           frame_backdrop=[0, 0, 1], titles=["t0", "t5", "t10"])
+    assert [img.visible for img in fig.layout.images] == [True, False]
+    last = fig.frames[2].layout
+    assert [img.visible for img in last.images] == [False, True] and last.title.text == "t10"
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.args[1]["frame"]["redraw"] is True  # a new backdrop needs a redraw
 
 
 def test_landscape_line_is_x1_plus_x2_equals_2(landscape) -> None:
-    fig = landscape_figure(*landscape, t=1.0, minima=MINIMA)
+    fig = landscape_figure([backdrop_source(landscape[2])], minima=MINIMA)
     line = next(tr for tr in fig.data if tr.name == "Ax = y")
     np.testing.assert_allclose(np.asarray(line.x) + np.asarray(line.y), 2.0)
     assert min(line.x) >= -10 and max(line.x) <= 10 and min(line.y) >= -10 and max(line.y) <= 10
 
 
-def test_landscape_log_scale_keeps_its_minimum_finite(landscape) -> None:
-    fig = landscape_figure(*landscape, t=1.0, minima=MINIMA)
-    z = np.asarray(fig.data[0].z)
-    assert np.isfinite(z).all()
-    assert z.min() == pytest.approx(-3.0)
-
-
-def test_landscape_clamps_the_iteration_and_takes_nan_paths(landscape) -> None:
-    path = _path(5, (0, 0))
-    path[3:] = np.nan
-    fig = landscape_figure(*landscape, t=1.0, minima=MINIMA, paths=[path], iteration=99)
-    assert len(fig.data) == 8
-    assert "iteration k = 99" in fig.layout.title.text
+def test_landscape_bounds_what_a_frame_sends_and_takes_nan_paths(landscape) -> None:
+    long = _path(5000, (-5, -5))
+    long[4000:] = np.nan
+    fig = landscape_figure([backdrop_source(landscape[2])], minima=MINIMA, paths=[long],
+                           frame_iters=[0, 2500, 5000], start=2, most_points=100)
+    assert all(len(frame.data[0].x) <= 101 for frame in fig.frames)
+    assert len(fig.data) == 7
 
 
 def _records(b: int, n: int) -> dict[str, np.ndarray]:

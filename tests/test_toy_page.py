@@ -41,7 +41,14 @@ def _array(value) -> np.ndarray:
 
 
 def _iteration(at: AppTest) -> int:
-    return int(at.slider(key="toy_it").value)
+    """The iteration the page shows (the figure opens on it; the diagnostics and the link use it)."""
+    return int(at.session_state["toy_it"])
+
+
+def _opening_frame(at: AppTest) -> int:
+    """The iteration of the frame the landscape chart opens on (its slider's active step)."""
+    slider = _charts(at)["toy-landscape"]["layout"]["sliders"][0]
+    return int(slider["steps"][slider.get("active", 0)]["label"])
 
 
 def _warnings(at: AppTest) -> list[str]:
@@ -68,43 +75,54 @@ def test_default_run_writes_its_state_to_the_url(app: AppTest) -> None:
     assert set(query) == set(toy_params_to_query(ToyParams()))
 
 
-def test_step_reset_and_play_move_the_shown_iteration(app: AppTest) -> None:
+def test_step_reset_and_end_move_the_shown_iteration(app: AppTest) -> None:
     frame = ToyParams().frame
     app.button(key="toy_btn_reset").click().run()
-    assert _iteration(app) == 0
+    assert _iteration(app) == 0 and _opening_frame(app) == 0
     for i in range(1, 4):
         app.button(key="toy_btn_step").click().run()
         assert not app.exception
-        assert _iteration(app) == i * frame
-    title = _charts(app)["toy-landscape"]["layout"]["title"]["text"]
-    assert f"k = {3 * frame}" in title
-    # Play: each run of the fragment advances one frame until Pause.
-    app.button(key="toy_btn_play").click().run()
-    assert app.session_state["toy_playing"]
-    shown = _iteration(app)
-    assert shown == 4 * frame
+        assert _iteration(app) == i * frame and _opening_frame(app) == i * frame
+    app.button(key="toy_btn_end").click().run()
+    assert _iteration(app) == ToyParams().n_iter == _opening_frame(app)
+
+
+def test_the_iteration_the_browser_shows_comes_back_through_the_url(app: AppTest) -> None:
+    """Playback and the slider run in the browser, which writes the shown iteration into the URL; the next
+    rerun adopts it (the diagnostics' marker and the link follow)."""
+    app.query_params["it"] = "650"
     app.run()
-    assert _iteration(app) == shown + frame
-    app.button(key="toy_btn_play").click().run()  # the same button now pauses
-    assert not app.session_state["toy_playing"]
-    paused = _iteration(app)
+    assert not app.exception
+    assert _iteration(app) == 650 and _opening_frame(app) == 650
+    marker = [s for s in _charts(app)["toy-diagnostics"]["layout"]["shapes"] if s["line"]["color"] == "crimson"]
+    assert len(marker) == 1 and marker[0]["x0"] == 650
+    app.query_params["it"] = "not a number"
     app.run()
-    assert _iteration(app) == paused
+    assert not app.exception and _iteration(app) == 650
 
 
-def test_play_stops_at_the_end() -> None:
-    at = _page({"n_iter": "40", "frame": "15", "it": "20"})
-    at.button(key="toy_btn_play").click().run()
-    at.run()
-    assert not at.exception
-    assert _iteration(at) == 40
-    assert not at.session_state["toy_playing"]
+def test_playback_frames_cover_the_run_in_the_browser() -> None:
+    """One plotly frame every `frame` iterations, the last iteration and the shown one; Play animates them."""
+    at = _page({"n_iter": "40", "frame": "15", "it": "20", "follow": "0"})
+    spec = _charts(at)["toy-landscape"]
+    assert [f["name"] for f in spec["frames"]] == ["0", "15", "20", "30", "40"]
+    play = spec["layout"]["updatemenus"][0]["buttons"][0]
+    assert play["label"] == "Play" and play["method"] == "animate"
+    # Each frame moves the travelled path and the current point of every start, nothing else at a fixed t.
+    moving = spec["frames"][-1]["traces"]
+    assert len(moving) == 2 and not spec["frames"][-1].get("layout")
+    long = _page({"n_iter": "5000", "frame": "1"})
+    frames = _charts(long)["toy-landscape"]["frames"]
+    assert len(frames) <= 202  # at most MAX_FRAMES, plus the last and the shown one
+    # Following t_k, a frame also switches the visible backdrop (a flag: the images are sent once) and the title.
+    flags = [image["visible"] for image in frames[-1]["layout"]["images"]]
+    assert flags.count(True) == 1 and "k = 5000" in frames[-1]["layout"]["title"]["text"]
 
 
-def test_scrubber_moves_the_current_point(app: AppTest) -> None:
-    app.slider(key="toy_it").set_value(0).run()
+def test_scrubbing_to_the_start_puts_the_current_point_on_x0(app: AppTest) -> None:
+    app.button(key="toy_btn_reset").click().run()
     spec = _charts(app)["toy-landscape"]
-    start = [t for t in spec["data"] if t.get("marker", {}).get("symbol") == "circle-open"][0]
+    start = [t for t in spec["data"] if str(t.get("marker", {}).get("symbol", "")).endswith("-open")][0]
     current = spec["data"][-1]
     np.testing.assert_allclose(_array(current["x"]), _array(start["x"]))
 
@@ -123,11 +141,11 @@ def test_changing_t_reshapes_the_landscape_and_the_convexity_indicator(app: AppT
     app.toggle(key="toy_follow").set_value(False).run()
     app.select_slider(key="toy_t").set_value(0.01).run()
     assert not app.exception
-    small = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
+    small = _charts(app)["toy-landscape"]["layout"]["images"][0]["source"]
     assert any("(not convex)" in c.value for c in app.caption)  # at small t
     app.select_slider(key="toy_t").set_value(2.0).run()
-    large = _array(_charts(app)["toy-landscape"]["data"][0]["z"])
-    assert small.shape == large.shape and not np.allclose(small, large)
+    large = _charts(app)["toy-landscape"]["layout"]["images"][0]["source"]
+    assert small.startswith("data:image/") and large.startswith("data:image/") and small != large
     assert any("(convex)" in c.value for c in app.caption)  # above the threshold (about 0.98)
     assert any("t >= 0.98" in c.value for c in app.caption)
 
@@ -201,7 +219,8 @@ def test_query_params_reproduce_the_view() -> None:
     assert at.number_input(key="toy_n_iter").value == 300
     assert _iteration(at) == 120
     assert at.select_slider(key="toy_t").value == 0.5
-    assert "t = 0.5, iteration k = 120" in _charts(at)["toy-landscape"]["layout"]["title"]["text"]
+    assert "t = 0.5" in _charts(at)["toy-landscape"]["layout"]["title"]["text"]
+    assert _opening_frame(at) == 120
     assert at.dataframe[0].value["start"].tolist() == ["1: (2.12, -5.56)", "2: (4, 4)"]
     # The URL written back names the same view, so a copied link reproduces it.
     again = _page({k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()})

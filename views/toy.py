@@ -18,19 +18,40 @@ from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
-from explorer.figures.toy import (MINIMA_NAMES, basin_figure, diagnostics_figure, landscape_figure, rate_figure,
-                                  reach_figure)
+from explorer.figures.toy import (MINIMA_NAMES, backdrop_source, basin_figure, diagnostics_figure, landscape_figure,
+                                  rate_figure, reach_figure)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
 from explorer.toy.problem import ToyProblem
 from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, candidate_names, format_points,
                                    next_frame, parse_points, starts_of, toy_params_from_query, toy_params_to_query)
 
 MODE_LABELS = {"preset": "Authors' paths", "random": "Random", "typed": "Typed", "grid": "Candidate grid"}
-PLAY_INTERVAL = 0.5  # seconds between frames of playback
+MAX_FRAMES = 200  # frames of browser playback at most: long runs play every few iterations
 LANDSCAPE_HEIGHT = 600  # px: with the title above, the whole chart fits a 900 px high window
 # The landscape t slider: round values, about evenly spaced on a log scale, from 0.001 to 10.
 T_OPTIONS = tuple(float(f"{m * 10.0**e:.3g}") for e in range(-3, 1) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
 T_OPTIONS += (10.0,)
+BACKDROP_GRID = 101  # F(., t) is evaluated on this many points a side for the landscape image
+# The browser writes the iteration it shows into the page's URL (the next rerun reads it back): it listens to
+# the landscape chart's playback and slider. Same-origin iframe, so it can reach the page; it sends nothing.
+FOLLOW_SCRIPT = """<script>
+const host = window.parent;
+function write(k) {
+  if (k === undefined || k === null || isNaN(Number(k))) return;
+  const url = new URL(host.location.href);
+  if (url.searchParams.get("it") === String(k)) return;
+  url.searchParams.set("it", String(k));
+  host.history.replaceState(host.history.state, "", url);
+}
+function hook() {
+  const chart = host.document.querySelector(".st-key-toy_landscape .js-plotly-plot");
+  if (!chart || !chart.on || chart.__gncFollowed) return;
+  chart.__gncFollowed = true;
+  chart.on("plotly_animatingframe", (e) => write(e.name));
+  chart.on("plotly_sliderchange", (e) => write(e.step.label));
+}
+setInterval(hook, 400);
+</script>"""
 CONVEXITY_GRID = 41  # grid side for the convexity threshold bisection (the threshold agrees with 101 here)
 
 
@@ -60,10 +81,10 @@ def cached_run(method: str, step_rule: str, step_size: float, schedule: str, t_m
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def cached_landscape(t: float, data_weight: float, prior_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """F(., t) on the plotted window."""
-    xs, ys, values = ToyProblem(data_weight=data_weight, prior_weight=prior_weight).landscape(t, grid=101)
-    return xs.numpy(), ys.numpy(), values.numpy()
+def cached_backdrop(t: float, data_weight: float, prior_weight: float) -> str:
+    """F(., t) on the plotted window as an image (a data URI), shared by all sessions."""
+    _, _, values = ToyProblem(data_weight=data_weight, prior_weight=prior_weight).landscape(t, grid=BACKDROP_GRID)
+    return backdrop_source(values.numpy())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -146,7 +167,6 @@ def _seed_widgets(parsed: ToyParams) -> None:
             value = [p for p in (format_points([q]) for q in parse_points(value)) if p in names]
         state[key] = value
     state.setdefault(_key("maps"), parsed.maps)
-    state.setdefault("toy_playing", False)
 
 
 def _value(name: str, parsed: ToyParams):
@@ -234,46 +254,23 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
 
 
 def transport_ui(n_iter: int, frame: int) -> None:
-    """Play / pause / step / reset / end buttons; they act through session state callbacks.
-
-    They sit inside the live fragment, whose reruns are its own: a callback that changes playback asks for a
-    full rerun (`toy_full_rerun`), which registers the fragment with or without its timer.
-    """
-    cols = st.columns(4)
-    playing = st.session_state["toy_playing"]
-    cols[0].button("Pause" if playing else "Play", key="toy_btn_play", on_click=_toggle_play, args=(n_iter,),
-                   width="stretch", type="primary")
-    cols[1].button("Step", key="toy_btn_step", on_click=_step, args=(n_iter, frame), width="stretch")
-    cols[2].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch")
-    cols[3].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
-
-
-def _toggle_play(n_iter: int) -> None:
-    state = st.session_state
-    state["toy_full_rerun"] = True
-    if state["toy_playing"]:
-        state["toy_playing"] = False
-        return
-    if state.get(_key("it"), 0) >= n_iter:
-        state[_key("it")] = 0
-    state["toy_playing"] = True
+    """Step / Reset / End: server-side moves of the shown iteration (Play and Pause run in the browser)."""
+    cols = st.columns(3)
+    cols[0].button("Step", key="toy_btn_step", on_click=_step, args=(n_iter, frame), width="stretch",
+                   help="Iterations per step: set in the sidebar")
+    cols[1].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch")
+    cols[2].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
 
 
 def _step(n_iter: int, frame: int) -> None:
-    st.session_state["toy_full_rerun"] = True
-    st.session_state["toy_playing"] = False
     st.session_state[_key("it")], _ = next_frame(st.session_state.get(_key("it"), 0), n_iter, frame)
 
 
 def _reset() -> None:
-    st.session_state["toy_full_rerun"] = True
-    st.session_state["toy_playing"] = False
     st.session_state[_key("it")] = 0
 
 
 def _to_end(n_iter: int) -> None:
-    st.session_state["toy_full_rerun"] = True
-    st.session_state["toy_playing"] = False
     st.session_state[_key("it")] = n_iter
 
 
@@ -313,52 +310,60 @@ def equations_ui(params: ToyParams) -> None:
     st.latex(STEP_RULES[params.step_rule].latex)
 
 
-def live_view(view: RunView) -> None:
-    """The landscape with its paths beside the equations, the transport, the scrubber and the t control;
-    the diagnostics below.
+def frame_iterations(n_iter: int, frame: int, shown: int) -> list[int]:
+    """The iterations playback shows: every `frame`-th (at most MAX_FRAMES of them), the last and the shown one."""
+    stride = max(int(frame), math.ceil(n_iter / MAX_FRAMES))
+    return sorted(set(range(0, n_iter + 1, stride)) | {n_iter, int(np.clip(shown, 0, n_iter))})
 
-    Runs as a fragment: during playback it reruns alone every PLAY_INTERVAL seconds and advances the iteration.
-    """
+
+def backdrops(view: RunView, frames: list[int], follow: bool, t_fixed: float) -> tuple[list[str], list[int]]:
+    """The backdrop images and which one each frame shows: one for a fixed t, one per level of t_k when following."""
+    params = view.params
+    levels = [_nearest_t(_t_at(view, k)) for k in frames] if follow else [t_fixed] * len(frames)
+    distinct = sorted(set(levels), reverse=True)
+    sources = [cached_backdrop(t, params.data_weight, params.prior_weight) for t in distinct]
+    return sources, [distinct.index(t) for t in levels]
+
+
+def live_view(view: RunView) -> None:
+    """The landscape with its paths and browser playback beside the equations, the t control and the
+    server-side moves; the diagnostics below."""
     state = st.session_state
-    if state.pop("toy_full_rerun", False):
-        st.rerun()
     params = view.params
     n = params.n_iter
-    if state["toy_playing"]:
-        state[_key("it")], going = next_frame(state[_key("it")], n, params.frame)
-        if not going:
-            state["toy_playing"] = False
-            # Only a full rerun re-registers the fragment without its timer.
-            st.rerun()
+    iteration = int(state[_key("it")])
     left, right = st.columns([1.25, 1])
     with right:
         equations_ui(params)
         transport_ui(n, params.frame)
-        iteration = st.slider("Iteration k", 0, n, key=_key("it"))
         follow_col, t_col = st.columns([1, 1.4])
         follow = follow_col.toggle("Follow t_k", key=_key("follow"),
-                                   help="Show F(., t_k) at the shown iteration instead of a fixed t")
+                                   help="Show F(., t_k) at each iteration instead of a fixed t")
         if follow:
-            t = float(f"{_t_at(view, iteration):.3g}")
-            t_col.markdown(f"Landscape at **t = t_k = {t:.3g}**")
+            t = _nearest_t(_t_at(view, iteration))
+            t_col.markdown(f"Landscape at **t = t_k** (now {_t_at(view, iteration):.3g})")
         else:
             t = t_col.select_slider("Landscape t", T_OPTIONS, key=_key("t"), format_func=lambda v: f"{v:g}")
         lam = cached_min_eigenvalue(t, params.data_weight, params.prior_weight)
         threshold = cached_threshold(params.data_weight, params.prior_weight)
-        st.caption(f"Smallest Hessian eigenvalue of F(., t) over the window: {lam:.3g} "
+        st.caption(f"Smallest Hessian eigenvalue of F(., t) over the window at t = {t:g}: {lam:.3g} "
                    f"({'convex' if lam >= 0 else 'not convex'}); F(., t) is convex for t >= {threshold:.3g}.")
-    xs, ys, values = cached_landscape(t, params.data_weight, params.prior_weight)
+        st.caption("Play, Pause and the slider under the chart run in your browser; the link and the "
+                   "diagnostics below follow the iteration where you pause.")
+    frames = frame_iterations(n, params.frame, iteration)
+    start = frames.index(iteration)
+    sources, which = backdrops(view, frames, follow, t)
+    # Following t_k, each frame retitles the chart; at a fixed t the slider under it names the iteration.
+    titles = ([f"F(x, t) at t = t_k = {_t_at(view, k):.3g}, iteration k = {k}" for k in frames] if follow
+              else [f"F(x, t) at t = {t:g}"] * len(frames))
     with left:
-        fig = landscape_figure(xs, ys, values, t=t, minima=view.minima, paths=list(view.paths), iteration=iteration,
-                               names=view.names, height=LANDSCAPE_HEIGHT)
+        fig = landscape_figure(sources, minima=view.minima, paths=list(view.paths), frame_iters=frames,
+                               frame_backdrop=which, titles=titles, start=start, names=view.names,
+                               height=LANDSCAPE_HEIGHT)
         st.plotly_chart(fig, key="toy_landscape", width="stretch")
+    st.iframe(FOLLOW_SCRIPT, height=1)
     st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
                     width="stretch")
-    if not state["toy_playing"]:
-        # Keep the link current when the view alone changes (scrubbing, t, follow).
-        for name, value in (("it", str(iteration)), ("follow", "1" if follow else "0"), ("t", repr(state[_key("t")]))):
-            if st.query_params.get(name) != value:
-                st.query_params[name] = value
 
 
 def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
@@ -427,13 +432,16 @@ def main() -> None:
     state = st.session_state
     if _key("it") not in state:
         state[_key("it")] = params.n_iter if parsed.it < 0 else parsed.it
+    elif "it" in query and query["it"] != state.get("toy_written_it") and parsed.it >= 0:
+        # The browser moved the iteration (playback paused, slider dragged) and wrote it into the URL.
+        state[_key("it")] = parsed.it
     state[_key("it")] = int(np.clip(state[_key("it")], 0, params.n_iter))
 
     starts_list = tuple(starts_of(params))
     names = tuple(f"{i + 1}: ({x1:g}, {x2:g})" for i, (x1, x2) in enumerate(starts_list))
     with st.spinner("Running ..."):
-        result = cached_run(params.method, params.step_rule, params.step_size, params.schedule, params.t_max, params.t_min,
-                            params.n_iter, params.data_weight, params.prior_weight, starts_list)
+        result = cached_run(params.method, params.step_rule, params.step_size, params.schedule, params.t_max,
+                            params.t_min, params.n_iter, params.data_weight, params.prior_weight, starts_list)
     paths = np.where(np.isfinite(result.path), result.path, np.nan)
     records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}
     # A NaN or Inf anywhere on a path counts, whichever way the backend flagged it.
@@ -444,7 +452,7 @@ def main() -> None:
     minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
     view = RunView(replace(params, it=state[_key("it")]), paths, records, names, minima)
 
-    st.fragment(run_every=PLAY_INTERVAL if state["toy_playing"] else None)(live_view)(view)
+    live_view(view)
     results_table(view, result, diverged)
     with st.expander("About this problem"):
         st.markdown("A = [[1, 1], [0, 0]] and y = A x* with x* = (1, 1): every point of the dashed line "
@@ -453,13 +461,13 @@ def main() -> None:
                     "the diagnostics show t_k, the step b_k, f, |grad f| and the descent cosine at every k.")
     maps_view(params, minima)
 
-    if not state["toy_playing"]:
-        final = replace(params, it=state[_key("it")], maps=bool(state[_key("maps")]), t=state[_key("t")],
-                        follow=bool(state[_key("follow")]))
-        query = toy_params_to_query(final)
-        state["toy_last_query"] = query
-        if st.query_params.to_dict() != query:
-            st.query_params.from_dict(query)
+    final = replace(params, it=state[_key("it")], maps=bool(state[_key("maps")]), t=state[_key("t")],
+                    follow=bool(state[_key("follow")]))
+    query = toy_params_to_query(final)
+    state["toy_last_query"] = query
+    state["toy_written_it"] = query["it"]
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
 
 
 main()

@@ -6,19 +6,29 @@ rows along x2 and columns along x1, as `ToyProblem.landscape` and `analysis.grid
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from PIL import Image
 from plotly.subplots import make_subplots
 
-PATH_COLOURS = qualitative.D3  # one colour per start, cycled
+# Okabe and Ito's colour-blind-safe palette (black left out: the paths cross dark shading), each colour with a
+# marker shape of its own on every pass, so 21 starts stay distinct by colour and shape together.
+PATH_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442")
+PATH_SYMBOLS = ("circle", "square", "diamond")
 MINIMA_NAMES = ("x*", "local min 1", "local min 2", "local min 3")  # order of ToyProblem.find_minima
 LABEL_COLOURS = ("#d9d9d9", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd")  # not converged, x*, local 1..3
-LANDSCAPE_COLOURS = [[0.0, "#f7fbff"], [0.5, "#c6cfdb"], [1.0, "#4a5568"]]  # light at low F: paths stand out
+_BACKDROP_PX = 320  # side of the landscape image in pixels; the browser smooths it to the chart's size
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 _EPS = 1e-3  # offset of the log-scaled contours, so the minima show as distinct rings
+
+
+def start_style(i: int) -> tuple[str, str]:
+    """Colour and marker shape of start i: shared by every chart and the results table."""
+    return PATH_COLOURS[i % len(PATH_COLOURS)], PATH_SYMBOLS[(i // len(PATH_COLOURS)) % len(PATH_SYMBOLS)]
 
 
 def _equal_aspect(fig: go.Figure, window: tuple[float, float]) -> None:
@@ -49,65 +59,159 @@ def _minima_traces(minima: np.ndarray) -> list[go.Scatter]:
     ]
 
 
-def landscape_figure(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, *, t: float, minima: np.ndarray,
-                     paths: Sequence[np.ndarray] = (), iteration: int = 0, names: Sequence[str] | None = None,
-                     window: tuple[float, float] = (-10.0, 10.0), height: int = 560) -> go.Figure:
-    """Contours of F(., t), the line Ax = y, the minima of f, and each start's path up to `iteration`.
+def backdrop_source(values: np.ndarray, *, levels: int = 28) -> str:
+    """F(., t) as a shaded image with light contour bands: a data URI (WebP) for a plotly layout image.
+
+    Shown as log10(F - min F + 1e-3) so the shallow minima show. An image, not a contour trace: plotly keeps
+    layout images while frames animate with redraw=False, and drops heatmaps and contours after the first one.
 
     Parameters
     ----------
-    xs, ys : ndarray, shape (G,)
-        Grid coordinates along x1 and x2.
     values : ndarray, shape (G, G)
-        values[i, j] = F((xs[j], ys[i]), t). Shown as log10(F - min F + 1e-3) so the shallow minima show.
-    t : float
-        The smoothing level, for the title.
+        values[i, j] = F((xs[j], ys[i]), t) on an evenly spaced grid over the window, rows along x2.
+    levels : int
+        Number of contour bands.
+    """
+    values = np.asarray(values, dtype=float)
+    z = np.log10(values - np.nanmin(values) + _EPS)
+    u = (z - np.nanmin(z)) / max(float(np.nanmax(z) - np.nanmin(z)), 1e-12)
+    # Bands are cut after upsampling, so their edges are thin smooth curves rather than grid steps.
+    u = np.asarray(Image.fromarray(u[::-1].astype(np.float32), mode="F").resize((_BACKDROP_PX,) * 2, Image.BICUBIC))
+    u = np.clip(u, 0.0, 1.0)
+    stops = np.array([[0.0, 247, 251, 255], [0.5, 198, 207, 219], [1.0, 74, 85, 104]])  # light at low F
+    rgb = np.stack([np.interp(u, stops[:, 0], stops[:, c]) for c in (1, 2, 3)], axis=-1)
+    band = np.floor(u * levels)
+    edge = np.zeros_like(u, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    rgb[edge] = 0.5 * rgb[edge] + 0.5 * 255
+    out = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8)).save(out, format="WEBP", quality=75)
+    return "data:image/webp;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _decimated(path: np.ndarray, k: int, most: int) -> np.ndarray:
+    """The iterates 0..k of a path, at most about `most` of them (evenly strided), always ending at x_k."""
+    stride = max(1, int(np.ceil((k + 1) / most)))
+    head = path[: k + 1 : stride]
+    return head if (k % stride == 0) else np.concatenate([head, path[k : k + 1]])
+
+
+def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Sequence[np.ndarray] = (),
+                     frame_iters: Sequence[int] = (0,), frame_backdrop: Sequence[int] | None = None,
+                     titles: Sequence[str] | None = None, start: int = 0, names: Sequence[str] | None = None,
+                     window: tuple[float, float] = (-10.0, 10.0), height: int = 560,
+                     frame_ms: int = 60, most_points: int = 150) -> go.Figure:
+    """F(., t) behind the line Ax = y, the minima of f and each start's path, with playback in the browser.
+
+    One plotly frame per entry of `frame_iters`: frame j draws every path up to iteration frame_iters[j]
+    (its current iterate marked) over the backdrop `frame_backdrop[j]`. Play / Pause and the slider run
+    client-side; the figure opens on frame `start`.
+
+    Parameters
+    ----------
+    backdrops : sequence of str
+        Images of F(., t) from `backdrop_source`: one for a fixed t, or one per smoothing level shown.
     minima : ndarray, shape (M, 2)
         x* first, then the local minima of f.
     paths : sequence of ndarray, each shape (N + 1, 2)
         Every iterate of each start (NaN after a divergence).
-    iteration : int
-        The iterate shown as the current point; the path is drawn solid up to it and faint after.
+    frame_iters : sequence of int
+        The iteration shown by each frame, increasing.
+    frame_backdrop : sequence of int, optional
+        Index into `backdrops` for each frame (default: the first backdrop throughout).
+    titles : sequence of str, optional
+        One title per frame.
+    start : int
+        Index of the frame shown first.
     names : sequence of str, optional
         One label per path.
+    frame_ms : int
+        Milliseconds per frame of playback.
+    most_points : int
+        Iterates drawn per travelled path and frame, at most (what a screen can show; bounds the payload).
     """
-    values = np.asarray(values, dtype=float)
-    # float32 halves what goes to the browser on every frame of playback, with no visible difference.
-    z = np.log10(values - np.nanmin(values) + _EPS).astype(np.float32)
+    frame_iters = [int(k) for k in frame_iters]
+    frame_backdrop = list(frame_backdrop) if frame_backdrop is not None else [0] * len(frame_iters)
+    titles = list(titles) if titles is not None else [f"iteration k = {k}" for k in frame_iters]
+    start = int(np.clip(start, 0, len(frame_iters) - 1))
+    names = list(names) if names is not None else [f"start {i + 1}" for i in range(len(paths))]
+    paths = [np.asarray(p, dtype=np.float32) for p in paths]
+    lo, hi = window
+
+    def images(j: int) -> list[dict]:
+        """Every backdrop as a layout image, only frame j's visible."""
+        return [dict(source=src, xref="x", yref="y", x=lo, y=hi, sizex=hi - lo, sizey=hi - lo, sizing="stretch",
+                     layer="below", visible=frame_backdrop[j] == b)
+                for b, src in enumerate(backdrops)]
+
+    def moving(j: int) -> list[go.Scatter]:
+        """The traces a frame changes: each path travelled so far and its current iterate."""
+        traces = []
+        for i, path in enumerate(paths):
+            k = int(np.clip(frame_iters[j], 0, len(path) - 1))
+            head = _decimated(path, k, most_points)
+            traces.append(go.Scatter(x=head[:, 0], y=head[:, 1]))
+            traces.append(go.Scatter(x=path[k : k + 1, 0], y=path[k : k + 1, 1],
+                                     hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+        return traces
+
     fig = go.Figure()
-    fig.add_trace(go.Contour(
-        x=np.asarray(xs), y=np.asarray(ys), z=z, customdata=values.astype(np.float32), name="F(x, t)", ncontours=28,
-        colorscale=LANDSCAPE_COLOURS, contours=dict(coloring="heatmap", showlines=True),
-        line=dict(width=0.6, color="rgba(255,255,255,0.6)"),
-        colorbar=dict(title=dict(text="log10(F - min F + 0.001)", side="right"), thickness=10, len=0.8),
-        hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>F = %{customdata:.4g}<extra></extra>",
-    ))
     fig.add_trace(_solution_line(window))
     for trace in _minima_traces(minima):
         fig.add_trace(trace)
-    names = list(names) if names is not None else [f"start {i + 1}" for i in range(len(paths))]
     for i, path in enumerate(paths):
-        path = np.asarray(path, dtype=np.float32)
-        k = int(np.clip(iteration, 0, len(path) - 1))
-        colour = PATH_COLOURS[i % len(PATH_COLOURS)]
-        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", line=dict(color=colour, width=1, dash="dot"),
-                                 opacity=0.45, legendgroup=names[i], showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=path[: k + 1, 0], y=path[: k + 1, 1], mode="lines", name=names[i],
-                                 line=dict(color=colour, width=2.5), legendgroup=names[i],
-                                 hovertemplate=f"{names[i]}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+        colour, symbol = start_style(i)
+        full = _decimated(path, len(path) - 1, 4 * most_points)
+        fig.add_trace(go.Scatter(x=full[:, 0], y=full[:, 1], mode="lines", line=dict(color=colour, width=1, dash="dot"),
+                                 opacity=0.5, legendgroup=names[i], showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", legendgroup=names[i], showlegend=False,
-                                 marker=dict(symbol="circle-open", size=10, color=colour, line=dict(width=2)),
+                                 marker=dict(symbol=f"{symbol}-open", size=10, color=colour, line=dict(width=2)),
                                  hovertemplate=f"{names[i]}: x_0 = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
-        fig.add_trace(go.Scatter(x=path[k : k + 1, 0], y=path[k : k + 1, 1], mode="markers", legendgroup=names[i],
-                                 showlegend=False,
-                                 marker=dict(size=11, color=colour, line=dict(color="white", width=1.5)),
-                                 hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+    first_moving = len(fig.data)
+    for i, trace in enumerate(moving(start)):
+        colour, symbol = start_style(i // 2)
+        name = names[i // 2]
+        if i % 2 == 0:
+            trace.update(mode="lines", name=name, legendgroup=name, line=dict(color=colour, width=2.5),
+                         hovertemplate=f"{name}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
+        else:
+            trace.update(mode="markers", legendgroup=name, showlegend=False,
+                         marker=dict(symbol=symbol, size=12, color=colour, line=dict(color="white", width=1.5)))
+        fig.add_trace(trace)
+    moving_indices = list(range(first_moving, len(fig.data)))
+    # Following t_k, a frame switches which backdrop is visible (a flag, not the image: the images go to the
+    # browser once) and needs a redraw for it; with one backdrop, frames move the paths alone.
+    redraw = len(backdrops) > 1
+    fig.frames = [go.Frame(name=str(k), data=moving(j), traces=moving_indices,
+                           layout=dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
+                                       title=dict(text=titles[j])) if redraw else None)
+                  for j, k in enumerate(frame_iters)]
+    play = dict(frame=dict(duration=frame_ms, redraw=redraw), transition=dict(duration=0), fromcurrent=True,
+                mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     fig.update_layout(
-        title=dict(text=f"F(x, t) at t = {t:.4g}, iteration k = {iteration}", x=0.01),
-        height=height, margin=_MARGIN, uirevision="toy-landscape",
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0),
+        images=images(start),
+        title=dict(text=titles[start], x=0.01),
+        height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="toy-landscape",
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.19, x=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.085, xanchor="left", yanchor="top",
+                          pad=dict(t=0, r=6), showactive=False,
+                          buttons=[dict(label="Play", method="animate", args=[None, play]),
+                                   dict(label="Pause", method="animate", args=[[None], pause])])],
+        # The steps' labels carry the iteration (the page reads them) but would crowd as ticks: hidden.
+        sliders=[dict(active=start, x=0.2, len=0.8, y=-0.07, yanchor="top", pad=dict(t=0, b=0),
+                      currentvalue=dict(prefix="k = ", visible=True, xanchor="right", font=dict(color="#31333f")),
+                      font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)",
+                      steps=[dict(label=str(k), method="animate",
+                                  args=[[str(k)], dict(frame=dict(duration=0, redraw=redraw),
+                                                       transition=dict(duration=0), mode="immediate")])
+                             for k in frame_iters])],
     )
     _equal_aspect(fig, window)
+    fig.update_xaxes(showgrid=False, zeroline=False)
+    fig.update_yaxes(showgrid=False, zeroline=False)
     return fig
 
 
@@ -146,8 +250,8 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
             # Zero steps (skipped iterations) and zero gradients have no place on a log axis.
             data = np.where(data > 0, data, np.nan)
         for i in range(n_starts):
-            colour = PATH_COLOURS[i % len(PATH_COLOURS)]
-            fig.add_trace(go.Scattergl(x=k, y=data[i], mode="lines", name=names[i], legendgroup=names[i],
+            colour, _ = start_style(i)
+            fig.add_trace(go.Scatter(x=k, y=data[i], mode="lines", name=names[i], legendgroup=names[i],
                                        showlegend=row == 1, line=dict(color=colour, width=1.5),
                                        hovertemplate=f"{names[i]}<br>k = %{{x}}<br>{label} = %{{y:.4g}}"
                                                      "<extra></extra>"),

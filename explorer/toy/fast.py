@@ -22,7 +22,8 @@ from numba import njit, prange
 from explorer.core.registry import METHODS, STEP_RULES, method_code, step_rule_code
 from explorer.toy.problem import MEANS, VARIANCES, ToyProblem
 
-_GNC, _GRADIENT_LIKE, _ADAPTIVE, _GD = (list(METHODS).index(name) for name in ("gnc", "gradient-like", "adaptive", "gd"))
+_GNC, _GRADIENT_LIKE, _ADAPTIVE, _GD = (list(METHODS).index(name)
+                                        for name in ("gnc", "gradient-like", "adaptive", "gd"))
 _FIXED, _ARMIJO, _BB = (list(STEP_RULES).index(name) for name in ("fixed", "armijo", "bb"))
 
 _LOG2E = 1.4426950408889634
