@@ -417,7 +417,10 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> int:
-    """Entry point; returns the exit status. `prog` names the command in usage and error lines."""
+    """Entry point; returns the exit status. `prog` names the command in usage and error lines.
+
+    Bad flags end in argparse's SystemExit(2) after the one-line error; every other failure is returned.
+    """
     parser = build_parser(prog)
     # Only `app` takes arguments the parser does not know: it hands them to `streamlit run`.
     args, extra = parser.parse_known_args(argv)

@@ -8,8 +8,10 @@ Streamlit runs in a child process, so importing this module never imports stream
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
+import threading
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -64,8 +66,14 @@ def run(streamlit_args: list[str]) -> int:
     if importlib.util.find_spec("streamlit") is None:
         raise AppNotFound("streamlit is not installed: pip install -r requirements.txt")
     process = subprocess.Popen(command(streamlit_args))
+    # A SIGTERM sent to this launcher (a service manager stopping it) must stop the server, not orphan it.
+    forwards = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum)) if forwards else None
     try:
         return process.wait()
     except KeyboardInterrupt:
         # Ctrl-C reaches Streamlit too (same process group); let it shut down before returning.
         return process.wait()
+    finally:
+        if forwards:
+            signal.signal(signal.SIGTERM, previous)
