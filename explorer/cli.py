@@ -1,4 +1,4 @@
-"""Command line: `python -m explorer {toy,maps,ct,bench,train} ...`.
+"""Command line: `gnc-explorer {toy,maps,ct,bench,train,app} ...`, also `python -m explorer ...`.
 
 Bad input gives a one-line error on stderr and exit status 2, never a traceback.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule, step_rule_name
 from explorer.toy.problem import ToyProblem
+
+MODULE_PROG = "python -m explorer"  # the command's name in messages when run as a module
 
 # The authors' toy settings: the defaults of every toy command.
 TOY_DEFAULTS = {"t_max": 1.0, "n_iter": 1300, "grid": 100, "schedule": "linear"}
@@ -297,6 +300,15 @@ def cmd_train(args) -> int:
     return training.run(args)
 
 
+def cmd_app(args) -> int:
+    from explorer.app import launch
+
+    try:
+        return launch.run(args.streamlit_args)
+    except launch.AppNotFound as err:
+        raise CommandError(str(err)) from None
+
+
 def _check_writable(path: str | None) -> None:
     if path and not Path(path).resolve().parent.is_dir():
         raise CommandError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
@@ -359,9 +371,9 @@ def _add_ct_parser(sub) -> None:
     p.set_defaults(func=cmd_ct)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m explorer",
-                                     description="GNC explorer: graduated optimisation with score-based priors.")
+def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
+    """The parser of every subcommand; `prog` is how the user started the command (named in errors)."""
+    parser = _Parser(prog=prog, description="GNC explorer: graduated optimisation with score-based priors.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("toy", help="solve the 2D toy from a grid of starts; report shares reaching x*")
@@ -396,13 +408,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the CT prior by denoising score matching")
     training.add_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("app", help="start the Streamlit app; further arguments go to `streamlit run`",
+                       description="Start the Streamlit app. Arguments after `app` go to `streamlit run`, "
+                                   "e.g. --server.port=8502.")
+    p.set_defaults(func=cmd_app)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> int:
+    """Entry point; returns the exit status. `prog` names the command in usage and error lines.
+
+    Bad flags end in argparse's SystemExit(2) after the one-line error; every other failure is returned.
+    """
+    parser = build_parser(prog)
+    # Only `app` takes arguments the parser does not know: it hands them to `streamlit run`.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "app":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.streamlit_args = extra
     try:
         return int(args.func(args) or 0)
     except (CommandError, ValueError, OSError) as err:
@@ -411,3 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def console() -> None:
+    """The `gnc-explorer` console command: like `python -m explorer`, named as the user typed it."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    name = name.removesuffix(".exe") if os.name == "nt" else name
+    sys.exit(main(prog=name or "gnc-explorer"))

@@ -27,6 +27,7 @@ def test_gnc_reaches_x_star_as_in_the_authors_figure(problem, t_max, low, high):
     assert run.labels.shape == (100, 100)
 
 
+@pytest.mark.slow
 def test_gradient_like_reaches_stationary_points_not_x_star(problem):
     gnc = analysis.run_grid(problem, make_method("gnc"), Fixed(1.0), t_max=1.0, grid=50)
     gl = analysis.run_grid(problem, make_method("gradient-like"), Armijo(), t_max=1.0, grid=50)

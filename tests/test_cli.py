@@ -7,12 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from explorer import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args, timeout=300):
+    """`python -m explorer ARGS` in a fresh interpreter: the module entry and its exit status, end to end."""
     return subprocess.run([sys.executable, "-m", "explorer", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def run_main(args, capsys, **kwargs):
+    """`cli.main(args)` in this process: (exit status, stderr lines that are not blank)."""
+    try:
+        status = cli.main(list(args), **kwargs)
+    except SystemExit as stop:  # argparse refuses bad flags by exiting
+        status = stop.code
+    return status, [line for line in capsys.readouterr().err.splitlines() if line.strip()]
 
 
 def test_toy_writes_the_report(tmp_path):
@@ -26,17 +38,19 @@ def test_toy_writes_the_report(tmp_path):
     assert report["config"]["step_rule"] == "fixed" and report["config"]["schedule"] == "linear"
 
 
-def test_toy_gradient_like_defaults_to_the_authors_armijo(tmp_path):
+def test_toy_gradient_like_defaults_to_the_authors_armijo(tmp_path, capsys):
     out = tmp_path / "gl.json"
-    res = run_cli("toy", "--method", "gradient-like", "--grid", "10", "--iters", "200", "--json", str(out))
-    assert res.returncode == 0, res.stderr
+    status, err = run_main(["toy", "--method", "gradient-like", "--grid", "10", "--iters", "200", "--json", str(out)],
+                           capsys)
+    assert status == 0, err
     params = json.loads(out.read_text())["config"]["step_rule_params"]
     assert params == {"b0": 1.0, "r": 0.9, "c": 1e-3, "max_tries": 10}
 
 
-def test_maps_write_png_and_html(tmp_path):
-    res = run_cli("maps", "--grid", "12", "--iters", "200", "--t-max-count", "4", "--out", str(tmp_path))
-    assert res.returncode == 0, res.stderr
+def test_maps_write_png_and_html(tmp_path, capsys):
+    status, err = run_main(["maps", "--grid", "12", "--iters", "200", "--t-max-count", "4", "--out", str(tmp_path)],
+                           capsys)
+    assert status == 0, err
     for name in ("basin_map", "reach_map", "rate_map"):
         png = tmp_path / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -61,9 +75,35 @@ def test_maps_write_png_and_html(tmp_path):
     ("bench", "nothing"),
     (),
 ])
-def test_bad_input_gives_one_line_and_status_2(args):
-    res = run_cli(*args)
+def test_bad_input_gives_one_line_and_status_2(args, capsys):
+    status, err = run_main(args, capsys)
+    assert status == 2
+    assert len(err) == 1 and err[0].startswith("error:"), err
+
+
+def test_python_m_explorer_refuses_bad_input_with_status_2():
+    res = run_cli("toy", "--t-max", "nan")
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     lines = [line for line in res.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert len(lines) == 1 and lines[0].startswith("error:") and "`python -m explorer toy --help`" in lines[0]
+
+
+def test_errors_name_the_command_as_typed(capsys, monkeypatch):
+    status, err = run_main(["toy", "--grid", "0"], capsys, prog="gnc-explorer")
+    assert status == 2 and "`gnc-explorer toy --help`" in err[0]
+    monkeypatch.setattr(sys, "argv", ["/somewhere/bin/gnc-explorer", "bench", "nothing"])
+    with pytest.raises(SystemExit) as stop:
+        cli.console()
+    assert stop.value.code == 2
+    assert "`gnc-explorer bench --help`" in capsys.readouterr().err
+
+
+def test_app_hands_unknown_flags_to_streamlit_in_order(capsys, monkeypatch):
+    from explorer.app import launch
+
+    seen = []
+    monkeypatch.setattr(launch, "run", lambda streamlit_args: seen.append(streamlit_args) or 0)
+    status, err = run_main(["app", "--server.port", "8502", "--theme.base=dark"], capsys)
+    assert status == 0 and err == []
+    assert seen == [["--server.port", "8502", "--theme.base=dark"]]

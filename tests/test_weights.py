@@ -115,7 +115,7 @@ def test_the_environment_can_point_at_other_weights(tmp_path):
     assert out.stdout.strip() == str(tmp_path / "mine.safetensors")
     env.pop("GNC_EXPLORER_WEIGHTS")
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == str(root / "assets" / "prior64.safetensors")
+    assert out.stdout.strip() == str(root / "explorer" / "priors" / "assets" / "prior64.safetensors")
 
 
 def test_loaded_model_runs_channels_last_with_the_same_values(tmp_path):

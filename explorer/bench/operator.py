@@ -25,7 +25,7 @@ from explorer.ct.operator import ParallelBeam, uniform_angles
 SIZES = (64, 128, 256)  # image sides in pixels
 ANGLES = (60, 180)  # projection counts
 BATCHES = (1, 16)  # images per call
-THREADS = 2  # torch threads, as on the target laptop-class machine
+THREADS = 2  # torch threads: a laptop-class CPU
 
 
 def _median_ms(fn: Callable[[], object], *, budget_s: float = 0.25, min_repeats: int = 3,

@@ -1,6 +1,7 @@
 """Figures for the prior's model card: the training loss curve and a grid of samples beside real phantoms.
 
-    python -m explorer.priors.modelcard assets/training/prior64/loss.csv assets/prior64.safetensors assets/card
+    python -m explorer.priors.modelcard assets/training/prior64/loss.csv \\
+        explorer/priors/assets/prior64.safetensors assets/card
 
 writes ``loss.png`` (loss and its EMA against the training step, log scale) and ``samples.png`` (16 samples of the
 reverse SDE above 16 training-distribution phantoms), headless, with Pillow.

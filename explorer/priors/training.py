@@ -5,7 +5,8 @@ batch; score = -grad_x E by autograd with create_graph, so every step back-propa
 Training resumes exactly: a checkpoint holds the model, its EMA, the optimiser, the step and the
 state of the generator that draws phantoms, t and z.
 
-Use: ``python -m explorer.priors.training --size 64 --bf16 --ckpt-dir assets/training/prior64 --resume``.
+Use: ``python -m explorer train --size 64 --resume`` (add ``--bf16`` on a GPU). Checkpoints go to a git-ignored
+run folder; assets/training/README.md says how to continue the shipped prior's training from its checkpoint.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class TrainConfig:
     seed: int = 0  # seeds the network init and the data stream
     bf16: bool = False  # bfloat16 autocast for the network
     device: str = "cpu"  # torch device
-    ckpt_dir: str = "assets/training/prior64"  # where checkpoint.pt and ema.safetensors go
+    ckpt_dir: str = "runs/training/prior64"  # checkpoint.pt and ema.safetensors; git-ignored, never committed
     ckpt_every: float = 300.0  # seconds between checkpoints
     log: str | None = None  # CSV loss log (default: ckpt_dir/loss.csv)
     log_every: int = 10  # steps between CSV rows and progress lines
@@ -296,8 +297,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--small-t-share", type=float, default=d.small_t_share,
                         help="share of t drawn log-uniform in [1e-3, 1]")
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the init and data stream")
-    parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast for the network: faster on GPUs and CPUs with AVX512-BF16 or "
-                        "AMX, far slower on CPUs without them")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bfloat16 autocast for the network: faster on GPUs and CPUs with AVX512-BF16 or AMX, "
+                             "far slower on CPUs without them")
     parser.add_argument("--device", default=d.device, help="torch device: cpu, cuda, cuda:1, ...")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--ckpt-dir", default=d.ckpt_dir, help="folder of checkpoint.pt and ema.safetensors")

@@ -25,10 +25,8 @@ from torch.nn import functional as nnf
 
 from explorer.core.sde import VPSDE
 
-# Channels per level of the prior in training. Measured at 64 x 64 on the project's 2-core machine (nothing else
-# running): one energy gradient 21.6 ms on two threads with the channels-last weights that explorer.priors.weights loads
-# (22-37 ms in the default layout, depending on the run; about 33 ms on one thread). A training step of batch 16
-# takes about 1.0-1.2 s on two threads.
+# Channels per level of the shipped prior: small enough that one energy gradient at 64 x 64 stays interactive
+# on a 2-core CPU (timings: README, "The CT prior").
 DEFAULT_CHANNELS = (24, 48, 96)
 
 
@@ -239,7 +237,8 @@ class NetworkPrior:
         t = torch.as_tensor(t, dtype=torch.float64).to(device)
         if t.ndim == 0:
             t = t.expand(x.shape[0])
-        # The layout of the weights (channels-last when loaded by explorer.priors.weights) keeps every conv reorder-free.
+        # The layout of the weights (channels-last when loaded by explorer.priors.weights) keeps every conv
+        # reorder-free.
         return x.to(device=device, dtype=torch.float32).contiguous(memory_format=torch.channels_last), t
 
     def energy(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 
 import torch
@@ -20,14 +21,15 @@ from safetensors.torch import load_file, save_file
 from explorer.core.sde import VPSDE
 from explorer.priors.unet import EnergyUNet
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-# The shipped 64 x 64 prior; the environment variable GNC_EXPLORER_WEIGHTS points the app and the CLI at another
-# file (say, weights of your own training run) without touching assets/.
-DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or ASSETS / "prior64.safetensors")
+# The shipped 64 x 64 prior is package data (explorer/priors/assets/), so it travels with an installed wheel.
+SHIPPED_WEIGHTS = Path(str(resources.files("explorer.priors") / "assets" / "prior64.safetensors"))
+# The environment variable GNC_EXPLORER_WEIGHTS points the app and the CLI at another file (say, weights of your
+# own training run) without touching the shipped one.
+DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or SHIPPED_WEIGHTS)
 REBUILD_COMMAND = (
-    "python -m explorer train --size 64 --threads 1 --ckpt-dir assets/training/prior64 --resume "
-    "(add --bf16 on a GPU), then export it with "
-    "python -m explorer.priors.weights assets/training/prior64/checkpoint.pt assets/prior64.safetensors"
+    "python -m explorer train --size 64 --threads 1 --resume (add --bf16 on a GPU; "
+    "assets/training/README.md says how to start from the committed checkpoint), then export it with "
+    "python -m explorer.priors.weights runs/training/prior64/checkpoint.pt explorer/priors/assets/prior64.safetensors"
 )
 
 
@@ -128,8 +130,8 @@ def load_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str | torch.de
         model.load_state_dict(tensors, strict=True)
     except (SafetensorError, OSError, RuntimeError, KeyError, TypeError, ValueError) as exc:
         raise WeightsError(f"Weights {path} do not fit the network ({exc}).{hint}") from exc
-    # Channels-last weights let oneDNN run the convolutions without layout reorders: at 64 x 64 on the
-    # project's 2-core CPU one energy gradient drops from about 25 ms to about 21 ms (same values to 1e-5).
+    # Channels-last weights let oneDNN run the convolutions without layout reorders, which makes the energy
+    # gradient faster on CPU; the values agree with the default layout to float32 rounding.
     model.to(device).to(memory_format=torch.channels_last).eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
@@ -149,8 +151,7 @@ def cached_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str = "cpu")
         return _CACHE[key]
 
 
-def export_weights(ckpt_path: str | os.PathLike, out_path: str | os.PathLike = DEFAULT_WEIGHTS,
-                   use_ema: bool = True) -> str:
+def export_weights(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, use_ema: bool = True) -> str:
     """Export the (EMA) network of a training checkpoint to a safetensors file with its sidecar.
 
     Returns
@@ -169,7 +170,7 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description="Export a training checkpoint's EMA weights to safetensors.")
     parser.add_argument("checkpoint", type=Path, help="training checkpoint (checkpoint.pt)")
-    parser.add_argument("out", type=Path, nargs="?", default=DEFAULT_WEIGHTS, help="output .safetensors")
+    parser.add_argument("out", type=Path, help=f"output .safetensors (the shipped prior is {SHIPPED_WEIGHTS})")
     parser.add_argument("--no-ema", action="store_true", help="export the raw weights instead of the EMA")
     cli = parser.parse_args()
     print(export_weights(cli.checkpoint, cli.out, use_ema=not cli.no_ema))
