@@ -201,8 +201,8 @@ def normalised_operator(n: int, n_angles: int) -> NormalisedOperator:
 class PriorWeight:
     """w(t) = alpha s(t) / m(t), the CT prior weight of F, float64 (B,) for t (B,)."""
 
-    alpha: float
-    sde: VPSDE = VPSDE()
+    alpha: float  # the prior weight
+    sde: VPSDE = VPSDE()  # gives m(t) and s(t)
 
     def __call__(self, t: torch.Tensor) -> torch.Tensor:
         t = torch.as_tensor(t, dtype=torch.float64)
@@ -225,7 +225,7 @@ def make_phantom(settings: ProblemSettings, truth: torch.Tensor | None = None) -
 class ForwardModel:
     """The simulated measurement: truth, operator, noisy sinogram, its FBP and how good that FBP is."""
 
-    settings: ProblemSettings
+    settings: ProblemSettings  # what was simulated
     truth: torch.Tensor  # x, (1, 1, n, n) float32
     operator: ParallelBeam  # A, unnormalised (line integrals in pixel units)
     y: torch.Tensor  # y = A x + noise, (1, 1, n_angles, n_detectors), unnormalised
@@ -269,7 +269,7 @@ class CTProblem:
     by ||A||.
     """
 
-    settings: ProblemSettings
+    settings: ProblemSettings  # the settings it was built from (with any uploaded truth)
     truth: torch.Tensor  # x, (1, 1, n, n)
     y: torch.Tensor  # y~ = y / ||A||, (1, 1, n_angles, n_detectors)
     operator: NormalisedOperator  # A~ = A / ||A||

@@ -46,11 +46,11 @@ def _divergence(p: torch.Tensor) -> torch.Tensor:
 class TVResult:
     """A TV reconstruction (1, 1, n, n) float32 with how its Chambolle-Pock run ended."""
 
-    image: torch.Tensor
+    image: torch.Tensor  # the reconstruction, (1, 1, n, n) float32 in [0, 1] when boxed
     n_iter: int  # iterations run
     rel_change: float  # ||x_k - x_{k-1}|| / ||x_k|| at the end
     objective: float  # 1/2 ||A~ x - y~||^2 + lam TV(x) at the end
-    seconds: float
+    seconds: float  # wall time of the run
     history: list[float] = field(default_factory=list)  # objective every 50 iterations
 
 
