@@ -14,8 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from explorer.ct.fbp import FILTERS
-from explorer.ct.problem import INITS
-from explorer.ct.tuning import HELD_OUT_SEED
+from explorer.ct.problem import HELD_OUT_SEED, INITS
 from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
 from explorer.core.registry import METHODS, STEP_RULES

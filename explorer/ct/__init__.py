@@ -4,12 +4,11 @@
 """
 
 from explorer.ct.compare import Comparison, References, compare_methods, references
-from explorer.ct.problem import (INITS, PHANTOMS, CTProblem, CTSettings, ForwardModel, NormalisedOperator,
-                                 PriorWeight, ProblemSettings, SolverSettings, forward_model, initialisations,
-                                 make_phantom, make_problem, normalised_operator, quality, reconstruct,
-                                 settings_from, trajectory_quality)
-from explorer.ct.tuning import (ALPHA, FIXED_STEP, HELD_OUT_SEED, TUNING_SEEDS, TV_LAMBDA, default_step_size,
-                                tune_alpha)
+from explorer.ct.problem import (HELD_OUT_SEED, INITS, PHANTOMS, CTProblem, CTSettings, ForwardModel,
+                                 NormalisedOperator, PriorWeight, ProblemSettings, SolverSettings, forward_model,
+                                 initialisations, make_phantom, make_problem, normalised_operator, quality,
+                                 reconstruct, settings_from, trajectory_quality)
+from explorer.ct.tuning import ALPHA, FIXED_STEP, TUNING_SEEDS, TV_LAMBDA, default_step_size, tune_alpha
 from explorer.ct.tv import TVResult, tv_reconstruction
 from explorer.priors.catalog import PRIORS, default_prior_name, load_prior
 

@@ -15,7 +15,6 @@ import numpy as np
 from explorer.core.interfaces import Prior
 from explorer.core.registry import make_step_rule
 
-HELD_OUT_SEED = 10_000  # ellipse seeds from here on are never drawn in training (it uses seed 0's stream)
 TUNING_SEEDS = (1, 2, 3)  # phantoms the defaults were tuned on (distinct from the held-out ones)
 TUNING_INITS = ("zeros", "fbp", "noise", "constant")  # the starts each tuning run averages over
 
