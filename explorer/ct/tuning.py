@@ -8,12 +8,16 @@ measurements.
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from explorer.core.interfaces import Prior
 from explorer.core.registry import make_step_rule
+
+if TYPE_CHECKING:  # problem.py reads the tuned values below, so this module imports it only where it runs it
+    from explorer.ct.problem import CTSettings
 
 TUNING_SEEDS = (1, 2, 3)  # phantoms the defaults were tuned on (distinct from the held-out ones)
 TUNING_INITS = ("zeros", "fbp", "noise", "constant")  # the starts each tuning run averages over
@@ -51,7 +55,7 @@ def default_step_size(step_rule: str, prior: str) -> float:
 
 
 def tune_alpha(prior: Prior, prior_name: str, alphas: Sequence[float], *, seeds: Sequence[int] = TUNING_SEEDS,
-               inits: Sequence[str] = TUNING_INITS, base=None) -> dict[float, float]:
+               inits: Sequence[str] = TUNING_INITS, base: CTSettings | None = None) -> dict[float, float]:
     """Mean final PSNR (dB) of GNC over tuning phantoms and starts, for each alpha (the tuning experiment).
 
     Parameters
@@ -73,8 +77,6 @@ def tune_alpha(prior: Prior, prior_name: str, alphas: Sequence[float], *, seeds:
         alpha -> mean final PSNR in dB.
     """
     # problem.py reads the tuned values above, so the experiment that produces them imports it late.
-    from dataclasses import replace
-
     from explorer.ct.problem import CTSettings, initialisations, make_problem, quality, reconstruct
 
     base = base or CTSettings()
