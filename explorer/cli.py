@@ -190,91 +190,66 @@ def cmd_ct(args) -> int:
     import torch
 
     from explorer import ct
+    from explorer.ct.export import history_csv, trajectory_records
     from explorer.priors.weights import WeightsError
 
-    if len(set(args.init)) != len(args.init):
-        raise CommandError(f"--init names a start twice: {' '.join(args.init)}")
+    if len(set(args.inits)) != len(args.inits):
+        raise CommandError(f"--init names a start twice: {' '.join(args.inits)}")
     torch.set_num_threads(args.threads)
-    prior_name = args.prior
-    if prior_name is None:
-        prior_name = "network" if args.weights else ct.default_prior_name()
-        if prior_name == "gaussian":
+    if args.prior is None:
+        args.prior = "network" if args.weights else ct.default_prior_name()
+        if args.prior == "gaussian":
             print("note: shipped prior weights not found; using the analytic Gaussian prior (--prior gaussian)",
                   file=sys.stderr)
-    config = ct.CTConfig(
-        size=args.size, angles=args.angles, noise=args.noise, noise_seed=args.noise_seed, phantom=args.phantom,
-        phantom_seed=args.seed, prior=prior_name, alpha=args.alpha, method=args.method, schedule=args.schedule,
-        t_max=args.t_max, t_min=args.t_min, iters=args.iters, step_rule=args.step, step_size=args.step_size,
-        clip=args.clip, inits=tuple(args.init), init_seed=args.init_seed, record_every=args.record_every)
+    # The flags are named like the settings' fields, so the settings read them directly.
+    settings = ct.settings_from(vars(args))
+    problem_settings, solver = settings.problem, settings.solver
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        prior = ct.load_prior(prior_name, config.size, args.weights)
+        prior = ct.load_prior(problem_settings.prior, problem_settings.n, args.weights)
     except WeightsError as err:
         raise CommandError(str(err)) from None
-    problem = ct.make_problem(config, prior)
-    x0 = ct.initialisations(config.inits, problem)
-    start_psnr, start_ssim = ct.quality(x0, problem.truth, config.clip_metrics)
-    trajectory = ct.reconstruct(problem, x0, config)
+    problem = ct.make_problem(problem_settings, prior)
+    x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
+    clip = problem_settings.clip_metrics
+    start_psnr, start_ssim = ct.quality(x0, problem.truth, clip)
+    trajectory = ct.reconstruct(problem, x0, solver)
     seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
-    frames_psnr, frames_ssim = ct.trajectory_quality(trajectory, problem.truth, config.clip_metrics)
-    fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, config.clip_metrics)
+    records = trajectory_records(problem, trajectory)
+    final_psnr, final_ssim = ct.quality(trajectory.final, problem.truth, clip)
+    fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, clip)
     tv = ct.tv_reconstruction(problem)
-    tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, config.clip_metrics)
+    tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, clip)
     report = {
-        "inits": list(config.inits),
-        "psnr": frames_psnr[-1].tolist(), "ssim": frames_ssim[-1].tolist(),
+        "inits": list(solver.inits),
+        "psnr": final_psnr.tolist(), "ssim": final_ssim.tolist(),
         "start_psnr": start_psnr.tolist(), "start_ssim": start_ssim.tolist(),
         "fbp_psnr": float(fbp_psnr[0]), "fbp_ssim": float(fbp_ssim[0]),
         "tv_psnr": float(tv_psnr[0]), "tv_ssim": float(tv_ssim[0]),
-        "tv": {"lambda": config.tv_weight, "iters": tv.iters, "rel_change": tv.rel_change, "seconds": tv.seconds},
+        "tv": {"lambda": problem_settings.tv_weight, "n_iter": tv.n_iter, "rel_change": tv.rel_change,
+               "seconds": tv.seconds},
         "seconds": seconds, "iterations_run": trajectory.n_iter,
         "status": trajectory.status, "message": trajectory.message,
-        "metrics_clipped": config.clip_metrics, "operator_norm": problem.operator.scale,
-        "weights": str(args.weights) if prior_name == "network" and args.weights else None,
-        "threads": args.threads, "config": config.to_dict(),
+        "metrics_clipped": clip, "operator_norm": problem.operator.scale,
+        "weights": str(args.weights) if problem_settings.prior == "network" and args.weights else None,
+        "threads": args.threads, "settings": settings.to_dict(),
     }
     _write_json(str(out / "report.json"), report)
     np.save(out / "truth.npy", problem.truth[0, 0].numpy())
     np.save(out / "recon.npy", trajectory.final[:, 0].numpy())
     np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
-    _write_ct_history(out / "history.csv", trajectory, frames_psnr, frames_ssim, config)
-    for name, p, s in zip(config.inits, report["psnr"], report["ssim"]):
-        print(f"{args.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")
+    note = (f"psnr, ssim and data_fit (clipped to [0, 1]: {clip}) are computed on the recorded iterates only, "
+            f"every {solver.record_every} iterations and the last; empty elsewhere. Row iteration = k: t, step, "
+            "f = F(x_k, t_min), cos and seconds of the step taken from x_k.")
+    (out / "history.csv").write_bytes(history_csv(solver.inits, records, note))
+    for name, p, s in zip(solver.inits, report["psnr"], report["ssim"]):
+        print(f"{solver.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")
     print(f"FBP: PSNR {report['fbp_psnr']:.2f} dB  TV: PSNR {report['tv_psnr']:.2f} dB  ({seconds:.2f} s)")
     if trajectory.status == "diverged":
         print(f"error: {trajectory.message}", file=sys.stderr)
         return 1
     return 0
-
-
-def _write_ct_history(path: Path, trajectory, frames_psnr, frames_ssim, config) -> None:
-    """One row per start and iteration k = 0 .. N (N: the final iterate, which has no step of its own)."""
-    import csv
-
-    def cell(value: float) -> str:
-        return "" if not math.isfinite(value) else f"{value:.8g}"
-
-    recorded = {int(k): i for i, k in enumerate(trajectory.iters.tolist())}
-    with open(path, "w", newline="") as fh:
-        fh.write(f"# psnr and ssim (clipped to [0, 1]: {config.clip_metrics}) are computed on the recorded "
-                 f"iterates only, every {config.record_every} iterations and the last; empty elsewhere. "
-                 "Row iter = k: t, step, f = F(x_k, t_min), descent_cos and seconds of the step taken from x_k.\n")
-        writer = csv.writer(fh)
-        writer.writerow(["start", "iter", "t", "step", "f", "psnr", "ssim", "descent_cos", "seconds"])
-        n = trajectory.n_iter
-        for j, name in enumerate(config.inits):
-            for k in range(n + 1):
-                frame = recorded.get(k)
-                metrics = ([cell(frames_psnr[frame, j]), cell(frames_ssim[frame, j])] if frame is not None
-                           else ["", ""])
-                if k < n:
-                    row = [cell(float(trajectory.t[k, j])), cell(float(trajectory.step[k, j])),
-                           cell(float(trajectory.f[k, j]))]
-                    tail = [cell(float(trajectory.cos[k, j])), cell(float(trajectory.seconds[k]))]
-                else:
-                    row, tail = ["", "", ""], ["", ""]
-                writer.writerow([name, k, *row, *metrics, *tail])
 
 
 def cmd_bench(args) -> int:
@@ -325,30 +300,33 @@ def _write_json(path: str | None, data: dict) -> None:
 def _add_ct_parser(sub) -> None:
     from explorer import ct
 
-    d = ct.CTConfig()
+    d, s = ct.ProblemSettings(), ct.SolverSettings()
     p = sub.add_parser("ct", help="reconstruct a CT phantom with GNC (or another method) from several starts")
-    p.add_argument("--size", type=_number(int, low=8, high=256, name="--size"), default=d.size,
-                   help=f"image side n (default {d.size})")
-    p.add_argument("--angles", type=_number(int, low=1, high=720, name="--angles"), default=d.angles,
-                   help=f"projection angles over [0, pi) (default {d.angles})")
-    p.add_argument("--noise", type=_number(float, low=0, high=10, name="--noise"), default=d.noise,
-                   help=f"relative noise level (default {d.noise})")
+    # Each dest is a field of ct.ProblemSettings or ct.SolverSettings; the second option strings are the old names.
+    p.add_argument("--n", "--size", dest="n", type=_number(int, low=8, high=256, name="--n"), default=d.n,
+                   help=f"image side n (default {d.n})")
+    p.add_argument("--n-angles", "--angles", dest="n_angles", type=_number(int, low=1, high=720, name="--n-angles"),
+                   default=d.n_angles, help=f"projection angles over [0, pi) (default {d.n_angles})")
+    p.add_argument("--noise-level", "--noise", dest="noise_level",
+                   type=_number(float, low=0, high=10, name="--noise-level"), default=d.noise_level,
+                   help=f"relative noise level (default {d.noise_level})")
     p.add_argument("--noise-seed", type=_number(int, low=0, high=2**63 - 1, name="--noise-seed"),
                    default=d.noise_seed, help=f"seed of the measurement noise (default {d.noise_seed})")
     p.add_argument("--phantom", choices=list(ct.PHANTOMS), default=d.phantom, help=f"(default {d.phantom})")
-    p.add_argument("--seed", type=_number(int, low=0, high=2**63 - 1, name="--seed"), default=d.phantom_seed,
+    p.add_argument("--seed", dest="phantom_seed", type=_number(int, low=0, high=2**63 - 1, name="--seed"),
+                   default=d.phantom_seed,
                    help=f"seed of the ellipse phantom (default {d.phantom_seed}, held out from training)")
-    p.add_argument("--init", nargs="+", choices=[name for name in ct.INITS if name != "upload"],
-                   default=list(d.inits), help="starts, run as one batch (default zeros)")
+    p.add_argument("--init", dest="inits", nargs="+", choices=[name for name in ct.INITS if name != "upload"],
+                   default=list(s.inits), help="starts, run as one batch (default zeros)")
     p.add_argument("--init-seed", type=_number(int, low=0, high=2**63 - 1, name="--init-seed"),
-                   default=d.init_seed, help=f"seed of the noise start (default {d.init_seed})")
-    p.add_argument("--method", choices=list(METHODS), default=d.method, help=f"solver (default {d.method})")
-    p.add_argument("--iters", type=_number(int, low=1, high=100_000, name="--iters"), default=d.iters,
-                   help=f"iterations N (default {d.iters})")
-    p.add_argument("--schedule", choices=list(schedules.SCHEDULES), default=d.schedule,
-                   help=f"smoothing schedule (default {d.schedule})")
-    p.add_argument("--t-max", type=_number(float, low=0, low_open=True, high=1, name="--t-max"), default=d.t_max,
-                   help=f"t_max (default {d.t_max:g})")
+                   default=s.init_seed, help=f"seed of the noise start (default {s.init_seed})")
+    p.add_argument("--method", choices=list(METHODS), default=s.method, help=f"solver (default {s.method})")
+    p.add_argument("--n-iter", "--iters", dest="n_iter", type=_number(int, low=1, high=100_000, name="--n-iter"),
+                   default=s.n_iter, help=f"iterations N (default {s.n_iter})")
+    p.add_argument("--schedule", choices=list(schedules.SCHEDULES), default=s.schedule,
+                   help=f"smoothing schedule (default {s.schedule})")
+    p.add_argument("--t-max", type=_number(float, low=0, low_open=True, high=1, name="--t-max"), default=s.t_max,
+                   help=f"t_max (default {s.t_max:g})")
     p.add_argument("--t-min", type=_number(float, low=0, low_open=True, high=1, name="--t-min"), default=d.t_min,
                    help=f"t_min (default {d.t_min:g})")
     p.add_argument("--prior", choices=list(ct.PRIORS), default=None,
@@ -357,14 +335,15 @@ def _add_ct_parser(sub) -> None:
     p.add_argument("--alpha", type=_number(float, low=0, high=1e6, name="--alpha"), default=None,
                    help="prior weight on the normalised problem (default: tuned per prior, "
                         + ", ".join(f"{k} {v:g}" for k, v in ct.ALPHA.items()) + ")")
-    p.add_argument("--step", choices=list(STEP_RULES), default=d.step_rule,
-                   help="step rule: bb (Barzilai-Borwein then Armijo), armijo or fixed (default bb)")
+    p.add_argument("--step-rule", "--step", dest="step_rule", choices=list(STEP_RULES), default=s.step_rule,
+                   help="step rule: " + ", ".join(f"{k} ({v.label})" for k, v in STEP_RULES.items())
+                        + f" (default {s.step_rule})")
     p.add_argument("--step-size", type=_number(float, low=0, low_open=True, high=1e12, name="--step-size"),
                    default=None, help="fixed step b, or the first trial step of a line search (default: tuned)")
-    p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=d.clip,
+    p.add_argument("--clip", action=argparse.BooleanOptionalAction, default=s.clip,
                    help="project iterates onto [0, 1] (default on)")
     p.add_argument("--record-every", type=_number(int, low=1, high=100_000, name="--record-every"),
-                   default=d.record_every, help=f"PSNR / SSIM history stride (default {d.record_every})")
+                   default=s.record_every, help=f"PSNR / SSIM history stride (default {s.record_every})")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2,
                    help="compute threads (default 2)")
     p.add_argument("--out", required=True, help="output folder (created if missing)")

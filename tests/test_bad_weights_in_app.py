@@ -89,12 +89,12 @@ def test_the_ct_page_explains_and_runs_with_the_gaussian_prior(weights_at, kind)
     make, words = BROKEN[kind]
     weights_at(make)
     at = AppTest.from_file(str(ROOT / "views" / "ct.py"), default_timeout=180)
-    for key, value in {"tab": "reconstruction", "n": "32", "iters": "6", "inits": "zeros", "frame": "3"}.items():
+    for key, value in {"tab": "reconstruction", "n": "32", "n_iter": "6", "inits": "zeros", "frame": "3"}.items():
         at.query_params[key] = value
     at.run()
     assert not at.exception
     assert REBUILD_COMMAND in _infos(at)
-    assert at.selectbox(key="ct_rec_prior").options == ["Analytic Gaussian"]
+    assert at.selectbox(key="ct_prior").options == ["Analytic Gaussian"]
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Iteration"] == "3 / 6"
@@ -117,9 +117,9 @@ def test_a_good_file_offers_the_learned_prior_on_the_ct_page(weights_at):
     at = AppTest.from_file(str(ROOT / "views" / "ct.py"), default_timeout=180)
     at.query_params["tab"] = "reconstruction"
     at.query_params["n"] = "32"
-    at.query_params["iters"] = "4"
+    at.query_params["n_iter"] = "4"
     at.query_params["inits"] = "zeros"
     at.run()
     assert not at.exception
     assert REBUILD_COMMAND not in _infos(at)
-    assert at.selectbox(key="ct_rec_prior").value == "network"
+    assert at.selectbox(key="ct_prior").value == "network"

@@ -14,7 +14,7 @@ from test_browser import wait_for_app
 pytestmark = pytest.mark.browser
 
 # A small, quick reconstruction: 32 x 32, 20 angles, the analytic prior, 24 iterations.
-SMALL = {"tab": "reconstruction", "n": "32", "angles": "20", "prior": "gaussian", "iters": "24", "frame": "6"}
+SMALL = {"tab": "reconstruction", "n": "32", "n_angles": "20", "prior": "gaussian", "n_iter": "24", "frame": "6"}
 
 
 def _metrics(page) -> dict[str, str]:
@@ -62,14 +62,15 @@ def test_a_ct_run_raises_psnr_step_by_step(page, app_url):
 
 
 def test_a_ct_link_reproduces_the_view(page, app_url):
-    query = SMALL | {"method": "gd", "rule": "armijo", "inits": "constant,fbp", "seed": "77", "noise": "0.02"}
+    query = SMALL | {"method": "gd", "step_rule": "armijo", "inits": "constant,fbp", "seed": "77",
+                     "noise_level": "0.02"}
     page.goto(_url(app_url, query))
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("tab", name="Reconstruction").get_attribute("aria-selected") == "true"
     metrics = _metrics(page)
     assert "PSNR constant 0.5 (dB)" in metrics and "PSNR FBP (dB)" in metrics
-    assert page.get_by_role("combobox", name="Method").input_value() == "Plain gradient descent on f"
+    assert page.get_by_role("combobox", name="Method").input_value() == "Gradient descent on f (baseline)"
     # The page writes its whole state back; every value asked for is still there.
     for key, value in query.items():
         assert re.search(rf"[?&]{key}={re.escape(value).replace(',', '(,|%2C)')}(&|$)", page.url), key
@@ -77,24 +78,26 @@ def test_a_ct_link_reproduces_the_view(page, app_url):
 
 def _expected_final_psnr(query: dict[str, str]) -> np.ndarray:
     """PSNR of the final iterates for the page's settings, computed here with the library."""
+    from dataclasses import asdict
+
     from explorer import ct
     from explorer.app.urlstate import ct_params_from_query
 
     params, _ = ct_params_from_query(query)
-    config = ct.CTConfig(size=params.n, angles=params.angles, noise=params.noise, phantom_seed=params.seed,
-                         prior=params.prior, method=params.method, iters=params.iters, step_rule=params.rule,
-                         inits=params.inits)
-    problem = ct.make_problem(config, ct.load_prior(config.prior, config.size))
-    trajectory = ct.reconstruct(problem, ct.initialisations(config.inits, problem), config, diagnostics_every=0)
-    return ct.quality(trajectory.final, problem.truth, config.clip_metrics)[0]
+    # The link's fields are named like the settings' (the phantom seed aside).
+    settings = ct.settings_from(asdict(params) | {"phantom_seed": params.seed})
+    problem = ct.make_problem(settings.problem, ct.load_prior(settings.problem.prior, settings.problem.n))
+    x0 = ct.initialisations(settings.solver.inits, problem, init_seed=settings.solver.init_seed)
+    trajectory = ct.reconstruct(problem, x0, settings.solver, diagnostics_every=0)
+    return ct.quality(trajectory.final, problem.truth, settings.problem.clip_metrics)[0]
 
 
 SESSIONS = [
     SMALL | {"seed": "10001", "method": "gnc", "inits": "zeros,fbp"},
     SMALL | {"seed": "10002", "method": "gd", "inits": "noise"},
-    SMALL | {"seed": "10003", "method": "gnc", "rule": "armijo", "inits": "constant,zeros"},
+    SMALL | {"seed": "10003", "method": "gnc", "step_rule": "armijo", "inits": "constant,zeros"},
     SMALL | {"seed": "10004", "method": "adaptive", "inits": "fbp"},
-    SMALL | {"seed": "10005", "method": "gnc", "rule": "fixed", "inits": "noise,constant,zeros"},
+    SMALL | {"seed": "10005", "method": "gnc", "step_rule": "fixed", "inits": "noise,constant,zeros"},
 ]
 NAMES = {"zeros": "zeros", "fbp": "FBP", "noise": "Gaussian noise", "constant": "constant 0.5"}
 
@@ -127,7 +130,7 @@ def test_five_sessions_at_once_do_not_cross_talk(browser, app_url):
 
 
 def test_tabs_switch_and_keep_their_settings(page, app_url):
-    page.goto(_url(app_url, SMALL | {"iters": "37", "inits": "fbp"}))
+    page.goto(_url(app_url, SMALL | {"n_iter": "37", "inits": "fbp"}))
     wait_for_app(page)
     page.get_by_role("tab", name="Forward model").click()
     page.wait_for_function("() => window.location.search.includes('tab=forward')", timeout=60_000)

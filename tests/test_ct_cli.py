@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from explorer import cli
+from explorer.ct.export import HISTORY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 N, ITERS = 32, 10
@@ -22,7 +23,7 @@ INITS = ["zeros", "fbp", "noise", "constant"]
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("ct")
     res = subprocess.run(
-        [sys.executable, "-m", "explorer", "ct", "--size", str(N), "--angles", "20", "--iters", str(ITERS),
+        [sys.executable, "-m", "explorer", "ct", "--n", str(N), "--n-angles", "20", "--n-iter", str(ITERS),
          "--prior", "gaussian", "--init", *INITS, "--record-every", "5", "--threads", "1", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
@@ -37,9 +38,10 @@ def test_writes_the_report_with_every_key(run_dir):
         assert isinstance(report[key], float), key
     assert report["inits"] == INITS and report["status"] == "finished"
     assert report["tv_psnr"] > report["fbp_psnr"]
-    config = report["config"]
-    assert (config["size"], config["angles"], config["iters"], config["prior"]) == (N, 20, ITERS, "gaussian")
-    assert config["alpha_used"] > 0 and config["step_rule"] == "bb"
+    problem, solver = report["settings"]["problem"], report["settings"]["solver"]
+    assert (problem["n"], problem["n_angles"], solver["n_iter"], problem["prior"]) == (N, 20, ITERS, "gaussian")
+    assert problem["alpha_used"] > 0 and solver["step_rule"] == "bb"
+    assert report["tv"]["n_iter"] >= 1
 
 
 def test_writes_images_of_the_right_shapes(run_dir):
@@ -54,12 +56,12 @@ def test_writes_the_history(run_dir):
     lines = (run_dir / "history.csv").read_text().splitlines()
     assert lines[0].startswith("#") and "every 5 iterations" in lines[0]
     rows = list(csv.DictReader(lines[1:]))
-    assert list(rows[0]) == ["start", "iter", "t", "step", "f", "psnr", "ssim", "descent_cos", "seconds"]
+    assert tuple(rows[0]) == HISTORY_COLUMNS  # the page's CSV export has the same columns
     assert len(rows) == len(INITS) * (ITERS + 1)
     by_start = {name: [r for r in rows if r["start"] == name] for name in INITS}
     for name, rs in by_start.items():
-        assert [int(r["iter"]) for r in rs] == list(range(ITERS + 1))
-        scored = [int(r["iter"]) for r in rs if r["psnr"]]
+        assert [int(r["iteration"]) for r in rs] == list(range(ITERS + 1))
+        scored = [int(r["iteration"]) for r in rs if r["psnr"]]
         assert scored == [0, 5, 10]
         assert float(rs[0]["t"]) == 1.0 and all(r["f"] for r in rs[:-1])
     report = json.loads((run_dir / "report.json").read_text())
@@ -67,8 +69,8 @@ def test_writes_the_history(run_dir):
 
 
 def test_a_diverging_run_keeps_its_files_and_exits_1(tmp_path, capsys):
-    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "30", "--prior", "gaussian", "--step", "fixed",
-                     "--step-size", "1e6", "--no-clip", "--threads", "1", "--out", str(tmp_path)])
+    code = cli.main(["ct", "--n", "16", "--n-angles", "8", "--n-iter", "30", "--prior", "gaussian", "--step-rule",
+                     "fixed", "--step-size", "1e6", "--no-clip", "--threads", "1", "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "NaN or Inf detected" in err[0]
     report = json.loads((tmp_path / "report.json").read_text())
@@ -77,10 +79,11 @@ def test_a_diverging_run_keeps_its_files_and_exits_1(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args", [
-    ("--size", "4"),
+    ("--n", "4"),
     ("--size", "big"),
+    ("--n-angles", "0"),
     ("--angles", "0"),
-    ("--noise", "nan"),
+    ("--noise-level", "nan"),
     ("--noise", "-0.1"),
     ("--init", "lena"),
     ("--init", "zeros", "zeros"),
@@ -91,13 +94,15 @@ def test_a_diverging_run_keeps_its_files_and_exits_1(tmp_path, capsys):
     ("--prior", "network", "--weights", "/no/such/weights.safetensors"),
     ("--clip", "False"),
     ("--size", "100000"),
+    ("--n-iter", "0"),
     ("--iters", "0"),
+    ("--step-rule", "wolfe"),
     ("--seed", "-1"),
     ("--t-min", "0.5", "--t-max", "0.1"),
     ("--threads", "inf"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, tmp_path, capsys):
-    argv = ["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "gaussian",
+    argv = ["ct", "--n", "16", "--n-angles", "8", "--n-iter", "2", "--threads", "1", "--prior", "gaussian",
             "--out", str(tmp_path), *args]
     try:
         code = cli.main(argv)
@@ -118,11 +123,11 @@ def test_missing_out_is_refused(capsys):
 def test_default_prior_is_the_network_when_shipped_else_gaussian_with_a_notice(tmp_path, capsys):
     from explorer import ct
 
-    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--out", str(tmp_path)])
+    code = cli.main(["ct", "--n", "16", "--n-angles", "8", "--n-iter", "2", "--threads", "1", "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 0
     expected = ct.default_prior_name()
-    assert json.loads((tmp_path / "report.json").read_text())["config"]["prior"] == expected
+    assert json.loads((tmp_path / "report.json").read_text())["settings"]["problem"]["prior"] == expected
     if expected == "gaussian":
         assert len(err) == 1 and err[0].startswith("note:") and "Gaussian" in err[0]
     else:
@@ -145,7 +150,7 @@ def test_a_broken_weights_file_is_one_line_and_exit_2(damage, tmp_path, capsys):
     else:
         side = sidecar_path(weights)
         side.write_text(json.dumps(json.loads(side.read_text()) | {"sha256": "f" * 64}))
-    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "network",
+    code = cli.main(["ct", "--n", "16", "--n-angles", "8", "--n-iter", "2", "--threads", "1", "--prior", "network",
                      "--weights", str(weights), "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
@@ -155,8 +160,26 @@ def test_a_broken_weights_file_is_one_line_and_exit_2(damage, tmp_path, capsys):
 def test_out_that_is_a_file_is_refused(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("a file, not a folder")
-    code = cli.main(["ct", "--size", "16", "--angles", "8", "--iters", "2", "--threads", "1", "--prior", "gaussian",
+    code = cli.main(["ct", "--n", "16", "--n-angles", "8", "--n-iter", "2", "--threads", "1", "--prior", "gaussian",
                      "--out", str(target)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("error:")
     assert target.read_text() == "a file, not a folder"
+
+
+def test_old_flags_still_work_and_mean_the_new_ones():
+    """Flags of the old vocabulary (--size, --angles, --noise, --iters, --step) set the same settings."""
+    from explorer import ct
+
+    parser = cli.build_parser()
+    old = parser.parse_args(["ct", "--size", "32", "--angles", "12", "--noise", "0.02", "--iters", "7",
+                             "--step", "armijo", "--seed", "5", "--init", "zeros", "fbp", "--prior", "gaussian",
+                             "--out", "x"])
+    new = parser.parse_args(["ct", "--n", "32", "--n-angles", "12", "--noise-level", "0.02", "--n-iter", "7",
+                             "--step-rule", "armijo", "--seed", "5", "--init", "zeros", "fbp", "--prior", "gaussian",
+                             "--out", "x"])
+    assert vars(old) == vars(new)
+    settings = ct.settings_from(vars(new))
+    assert settings.problem == ct.ProblemSettings(n=32, n_angles=12, noise_level=0.02, phantom_seed=5,
+                                                   prior="gaussian")
+    assert settings.solver == ct.SolverSettings(n_iter=7, step_rule="armijo", inits=("zeros", "fbp"))

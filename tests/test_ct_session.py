@@ -14,22 +14,23 @@ import torch
 
 from explorer import ct
 from explorer.ct import session as ct_session
+from explorer.ct.export import HISTORY_COLUMNS, RECORD_FIELDS, history_csv, trajectory_records
 
 N = 32  # small images keep every test to a second or two
 
 
 @pytest.fixture(scope="module")
-def config() -> ct.CTConfig:
-    return ct.CTConfig(size=N, angles=20, prior="gaussian", iters=12, inits=("zeros", "noise"))
+def config() -> ct.SolverSettings:
+    return ct.SolverSettings(n_iter=12, inits=("zeros", "noise"))
 
 
 @pytest.fixture(scope="module")
-def problem(config: ct.CTConfig) -> ct.CTProblem:
-    return ct.make_problem(config, ct.load_prior("gaussian", N))
+def problem() -> ct.CTProblem:
+    return ct.make_problem(ct.ProblemSettings(n=N, n_angles=20, prior="gaussian"), ct.load_prior("gaussian", N))
 
 
-def _run(problem: ct.CTProblem, config: ct.CTConfig, **kwargs) -> ct_session.LiveRun:
-    x0 = ct.initialisations(config.inits, problem, config)
+def _run(problem: ct.CTProblem, config: ct.SolverSettings, **kwargs) -> ct_session.LiveRun:
+    x0 = ct.initialisations(config.inits, problem, init_seed=config.init_seed)
     return ct_session.start_run(problem, x0, config, config.inits, **kwargs)
 
 
@@ -47,21 +48,21 @@ def test_advancing_accumulates_records_and_matches_a_complete_run(problem, confi
     assert np.isfinite(run.history("psnr")).all() and np.isfinite(run.history("data_fit")).all()
     assert np.isfinite(run.history("ssim")[[0, 4, 8]]).all() and np.isnan(run.history("ssim")[1]).all()
     assert ct_session.advance(run, 100) == 4  # only the rest of the schedule runs
-    assert run.done and run.status == "finished" and run.iteration == config.iters
+    assert run.done and run.status == "finished" and run.iteration == config.n_iter
     assert run.frame_iters == [0, 5, 10] and run.kept()[0] == [0, 5, 10, 12]
     assert np.all(run.history("psnr")[-1] > run.history("psnr")[0])
-    reference = ct.reconstruct(problem, ct.initialisations(config.inits, problem, config), config)
+    reference = ct.reconstruct(problem, ct.initialisations(config.inits, problem, init_seed=config.init_seed), config)
     torch.testing.assert_close(run.current, reference.final, atol=1e-5, rtol=0)
     torch.testing.assert_close(ct_session.frame_at(run, 7), run.frames[1])
 
 
 def test_a_diverging_step_is_reported_and_keeps_the_iterates(problem, config) -> None:
-    cfg = replace(config, step_rule="fixed", step_size=1e6, clip=False, iters=50, inits=("zeros",))
+    cfg = replace(config, step_rule="fixed", step_size=1e6, clip=False, n_iter=50, inits=("zeros",))
     run = _run(problem, cfg)
     ct_session.run_to_end(run)
     assert run.status == "diverged"
     assert "NaN or Inf detected" in run.message
-    assert run.iteration < cfg.iters
+    assert run.iteration < cfg.n_iter
     assert torch.isfinite(run.current).all()
     assert run.kept()[0][-1] == run.iteration
 
@@ -75,14 +76,42 @@ def test_exports_round_trip(problem, config) -> None:
     assert npz["truth"].shape == (N, N) and npz["fbp"].shape == (N, N)
     assert npz["starts"].tolist() == ["zeros", "noise"]
     assert npz["psnr"].shape == (7, 2)
-    settings = json.loads(str(npz["config"]))
-    assert settings["config"]["size"] == N and settings["fbp_psnr"] == 28.0
+    settings = json.loads(str(npz["settings"]))
+    assert settings["settings"]["problem"]["n"] == N and settings["fbp_psnr"] == 28.0
+    assert settings["settings"]["solver"]["n_iter"] == config.n_iter
     np.testing.assert_allclose(npz["iterates"][-1], run.current[:, 0].numpy())
 
     rows = list(csv.DictReader(io.StringIO(ct_session.metrics_csv(run).decode())))
-    assert tuple(rows[0]) == ct_session.CSV_COLUMNS
+    assert tuple(rows[0]) == HISTORY_COLUMNS
     assert len(rows) == 7 * 2
     assert float(rows[-1]["psnr"]) == pytest.approx(run.history("psnr")[-1, 1])
-    assert rows[-1]["t"] == ""  # not yet run from the newest iterate
+    assert rows[-1]["t"] == "" and rows[-1]["seconds"] == ""  # not yet run from the newest iterate
+    assert float(rows[-3]["seconds"]) == pytest.approx(run.seconds)
 
     assert json.loads(ct_session.config_json(run))["iterations_run"] == 6
+
+
+def test_the_cli_and_the_page_write_one_history_format(problem, config) -> None:
+    """A finished trajectory and a live run of the same settings give CSVs with the same columns and values."""
+    run = _run(problem, config)
+    ct_session.run_to_end(run)
+    live = list(csv.DictReader(io.StringIO(ct_session.metrics_csv(run).decode())))
+    trajectory = ct.reconstruct(problem, ct.initialisations(config.inits, problem, init_seed=config.init_seed),
+                                replace(config, record_every=4))
+    records = trajectory_records(problem, trajectory)
+    assert set(records) == set(RECORD_FIELDS) and all(v.shape == (13, 2) for v in records.values())
+    text = history_csv(config.inits, records, note="from a finished run").decode()
+    assert text.startswith("# from a finished run\n")
+    batch = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1])))
+    assert tuple(batch[0]) == tuple(live[0]) == HISTORY_COLUMNS
+    assert [(r["iteration"], r["start"]) for r in batch] == [(r["iteration"], r["start"]) for r in live]
+    for a, b in zip(batch, live):
+        for name in ("t", "step", "f", "cos"):
+            assert (a[name] == "") == (b[name] == "")
+            if a[name]:
+                assert float(a[name]) == pytest.approx(float(b[name]), rel=1e-4, abs=1e-6)
+    # PSNR, SSIM and the data fit only on the recorded iterates 0, 4, 8, 12.
+    scored = sorted({int(r["iteration"]) for r in batch if r["psnr"]})
+    assert scored == [0, 4, 8, 12] and all(r["data_fit"] and r["ssim"] for r in batch if r["psnr"])
+    last = [r for r in batch if r["iteration"] == "12"]
+    np.testing.assert_allclose([float(r["psnr"]) for r in last], run.history("psnr")[-1], atol=1e-3)

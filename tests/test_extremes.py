@@ -57,7 +57,7 @@ def test_toy_huge_step_with_every_rule():
 
 # CT page (32 x 32 keeps these quick).
 
-SMALL = {"tab": "reconstruction", "n": "32", "prior": "gaussian", "iters": "6", "frame": "6"}
+SMALL = {"tab": "reconstruction", "n": "32", "prior": "gaussian", "n_iter": "6", "frame": "6"}
 
 
 def test_ct_every_start_at_once():
@@ -72,7 +72,7 @@ def test_ct_every_start_at_once():
 
 
 def test_ct_one_iteration_one_start_one_angle_no_noise():
-    at = _page("ct", SMALL | {"iters": "1", "inits": "zeros", "angles": "1", "noise": "0"})
+    at = _page("ct", SMALL | {"n_iter": "1", "inits": "zeros", "n_angles": "1", "noise_level": "0"})
     assert not at.exception and not at.warning
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception
@@ -81,21 +81,22 @@ def test_ct_one_iteration_one_start_one_angle_no_noise():
 
 
 def test_ct_zero_iterations_and_huge_values_in_the_link_warn():
-    at = _page("ct", SMALL | {"iters": "0", "angles": "100000", "noise": "5", "step": "1e300"})
+    at = _page("ct", SMALL | {"n_iter": "0", "n_angles": "100000", "noise_level": "5", "step_size": "1e300"})
     assert not at.exception
     assert len(at.warning) == 1
-    for word in ("iters", "angles", "noise", "step"):
+    for word in ("n_iter", "n_angles", "noise_level", "step_size"):
         assert word in at.warning[0].value
     assert _metrics(at)["Iteration"] == "0 / 200"
 
 
 def test_ct_huge_fixed_step_stops_with_a_message_and_the_page_recovers():
-    at = _page("ct", SMALL | {"rule": "fixed", "step": "1e6", "clip": "0", "inits": "zeros,noise", "iters": "40"})
+    at = _page("ct", SMALL | {"step_rule": "fixed", "step_size": "1e6", "clip": "0", "inits": "zeros,noise",
+                              "n_iter": "40"})
     at.button(key="ct_rec_btn_end").click().run()
     assert not at.exception
     assert any("NaN or Inf detected" in e.value for e in at.error)
     # Back to a sane step: a new run starts and steps normally.
-    at.number_input(key="ct_rec_step").set_value(1.0).run()
+    at.number_input(key="ct_step_size").set_value(1.0).run()
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception and not at.error
     assert _metrics(at)["Iteration"] == "6 / 40"
@@ -103,15 +104,16 @@ def test_ct_huge_fixed_step_stops_with_a_message_and_the_page_recovers():
 
 def test_ct_inconsistent_t_range_from_the_widgets_warns():
     at = _page("ct", SMALL)
-    at.number_input(key="ct_rec_tmin").set_value(1.0).run()
+    at.number_input(key="ct_t_min").set_value(1.0).run()
     assert not at.exception
-    assert any("t_min must lie below t_max" in w.value for w in at.warning)
+    # The links' rule mends the pair: t_min falls back to its default, with the same warning a link gets.
+    assert any("is not below t_max" in w.value for w in at.warning)
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception
 
 
 @pytest.mark.parametrize("n, angles", [(256, 1), (32, 360)])
 def test_ct_forward_model_at_the_slider_ends(n, angles):
-    at = _page("ct", {"n": str(n), "angles": str(angles)})
+    at = _page("ct", {"n": str(n), "n_angles": str(angles)})
     assert not at.exception and not at.warning
     assert float(_metrics(at)["FBP PSNR (dB)"]) > 0

@@ -154,8 +154,8 @@ def test_a_ct_lesson_link_opens_the_ct_page_with_its_values(lesson):
     at = _open_lesson_link(lesson, CT_PAGE, 300)
     params, _ = ct_params_from_query(lesson.query)
     assert at.session_state["ct_tab"] == "Reconstruction"
-    assert at.multiselect(key="ct_rec_inits").value == list(params.inits)
-    assert at.selectbox(key="ct_rec_method").value == params.method
+    assert at.multiselect(key="ct_inits").value == list(params.inits)
+    assert at.selectbox(key="ct_method").value == params.method
     # The run is set up with every start and ready to play.
     assert [m.label for m in at.metric if m.label.startswith("PSNR ")] == [
         f"PSNR {name} (dB)" for name in ("zeros", "FBP", "Gaussian noise", "constant 0.5")]

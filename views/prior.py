@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from explorer.figures.prior import denoise_figure, energy_curve_figure, image_grid_figure
+from explorer.figures.images import image_grid_figure, tile
+from explorer.figures.prior import denoise_figure, energy_curve_figure
 from explorer.priors.gaussian import GaussianPrior, ellipse_gaussian_prior
 from explorer.imaging.metrics import psnr
 from explorer.imaging.phantoms import random_ellipses
@@ -102,7 +103,8 @@ def samples_view(name: str, prior) -> None:
     x = stored[1]
     method = "probability-flow ODE" if params.probability_flow else "reverse SDE"
     titles = [f"sample {i + 1}" for i in range(x.shape[0])]
-    st.plotly_chart(image_grid_figure(x, titles, f"{name}: {params.steps} steps of the {method}"),
+    st.plotly_chart(image_grid_figure(tile(x, 4), titles, f"{name}: {params.steps} steps of the {method}",
+                                      cell_height=230),
                     key="prior_samples_chart", width="stretch")
     st.caption("Shown on [0, 1]; the last step is Tweedie's denoiser at t = 1e-3.")
 

@@ -13,8 +13,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from explorer.ct.problem import HELD_OUT_SEED, INITS, PRIORS
 from explorer.ct.fbp import FILTERS
+from explorer.ct.problem import HELD_OUT_SEED, INITS
+from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.toy.problem import WINDOW
@@ -322,14 +323,14 @@ CT_MAX_STARTS = len(INITS)  # each start kind at most once
 
 @dataclass(frozen=True)
 class CTParams:
-    """Everything a link to the CT page reproduces; the defaults are the page's (SPEC, CT)."""
+    """Everything a link to the CT page reproduces; the defaults are the page's."""
 
     tab: str = "forward"  # one of CT_TABS: the tab shown first
     phantom: str = "ellipses"  # one of CT_PHANTOMS
     seed: int = HELD_OUT_SEED  # seed of the random ellipse phantom
     n: int = 64  # image side in pixels, a multiple of 16
-    angles: int = 30  # projection angles over [0, pi)
-    noise: float = 0.05  # relative noise level
+    n_angles: int = 30  # projection angles over [0, pi)
+    noise_level: float = 0.05  # relative noise level
     noise_seed: int = 0  # seed of the noise draw
     filter: str = "ramp"  # FBP filter, one of explorer.ct.fbp.FILTERS
     clip_fbp: bool = True  # clip images to [0, 1] before PSNR / SSIM
@@ -337,28 +338,32 @@ class CTParams:
     alpha: float | None = None  # prior weight; None: tuned for the prior
     method: str = "gnc"  # one of CT_METHODS
     schedule: str = "geometric"  # key of explorer.core.schedules.SCHEDULES
-    t_max: float = 1.0
-    t_min: float = 1e-3
-    iters: int = 200  # iterations N
-    rule: str = "bb"  # key of explorer.core.registry.STEP_RULES
-    step: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
+    t_max: float = 1.0  # first smoothing level
+    t_min: float = 1e-3  # last smoothing level
+    n_iter: int = 200  # iterations N
+    step_rule: str = "bb"  # key of explorer.core.registry.STEP_RULES
+    step_size: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
     clip: bool = True  # project iterates onto [0, 1]
     inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch
     init_seed: int = 0  # seed of the noise start
     frame: int = 5  # iterations per Step press and per frame of playback
 
 
+# URL keys of links made before the names were unified -> today's field names.
+CT_ALIASES = {"angles": "n_angles", "noise": "noise_level", "iters": "n_iter", "rule": "step_rule",
+              "step": "step_size"}
+
 _CT_BOUNDS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
     "n": (32, 256),
-    "angles": (1, 360),
-    "noise": (0.0, 0.2),
+    "n_angles": (1, 360),
+    "noise_level": (0.0, 0.2),
     "noise_seed": (0, 2**31 - 1),
     "alpha": (1e-8, 10.0),
     "t_max": (1e-3, 1.0),
     "t_min": (1e-5, 1.0),
-    "iters": (1, 2000),
-    "step": (1e-6, 1e9),
+    "n_iter": (1, 2000),
+    "step_size": (1e-6, 1e9),
     "init_seed": (0, 2**31 - 1),
     "frame": (1, 200),
 }
@@ -369,7 +374,7 @@ _CT_CHOICES: dict[str, Sequence[str]] = {
     "prior": PRIORS,
     "method": CT_METHODS,
     "schedule": tuple(SCHEDULES),
-    "rule": tuple(STEP_RULES),
+    "step_rule": tuple(STEP_RULES),
 }
 _TUNED = ("", "tuned", "none")  # what an optional number may say to mean "the tuned value"
 
@@ -384,7 +389,7 @@ def _parse_ct_field(name: str, raw: str, default):
         if not names:
             raise ValueError("no start given")
         return tuple(dict.fromkeys(names))  # each start once, in the given order
-    if name in ("alpha", "step"):
+    if name in ("alpha", "step_size"):
         if raw.strip().lower() in _TUNED:
             return None
         return _parse_value(name, raw, 0.0, _CT_BOUNDS, _CT_CHOICES)
@@ -395,7 +400,21 @@ def _parse_ct_field(name: str, raw: str, default):
 
 
 def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTParams, list[str]]:
-    """Validated CT parameters from URL query parameters, and one warning per value that was ignored."""
+    """Validated CT parameters from URL query parameters, and one warning per value that was ignored.
+
+    Links made before the rename (angles, noise, iters, rule, step) still open: CT_ALIASES maps their keys.
+    """
     defaults = CTParams()
-    values, warnings = parse_query(defaults, query, _parse_ct_field)
+    values, warnings = parse_query(defaults, query, _parse_ct_field, CT_ALIASES)
     return _ordered_t_range(replace(defaults, **values), defaults, warnings), warnings
+
+
+def ct_t_range(t_max: float, t_min: float) -> tuple[float, float, list[str]]:
+    """(t_max, t_min) with t_min below t_max by the links' rule, and its warning when the pair was changed.
+
+    The CT page applies it to its widgets too, so a typed pair and a linked pair are mended alike.
+    """
+    warnings: list[str] = []
+    defaults = CTParams()
+    params = _ordered_t_range(replace(defaults, t_max=float(t_max), t_min=float(t_min)), defaults, warnings)
+    return params.t_max, params.t_min, warnings

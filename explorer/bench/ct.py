@@ -41,28 +41,24 @@ def _median_ms(fn: Callable[[], object], repeats: int = 7) -> float:
     return 1e3 * statistics.median(times)
 
 
-def _quality(config: ct.CTConfig, prior, phantoms: int) -> dict[str, Any]:
+def _quality(settings: ct.CTSettings, prior, phantoms: int) -> dict[str, Any]:
     rows: dict[str, list] = {"fbp": [], "tv": [], "gnc": [], "gd": []}
     per_phantom = []
+    solver = replace(settings.solver, inits=STARTS)
     for i in range(phantoms):
         seed = ct.HELD_OUT_SEED + i
-        cfg = replace(config, phantom_seed=seed, inits=STARTS)
-        problem = ct.make_problem(cfg, prior)
-        x0 = ct.initialisations(cfg.inits, problem)
-        fbp = ct.quality(problem.fbp, problem.truth, cfg.clip_metrics)
-        tv = ct.quality(ct.tv_reconstruction(problem).image, problem.truth, cfg.clip_metrics)
-        gnc_run = ct.reconstruct(problem, x0, cfg, diagnostics_every=0)
-        gd_run = ct.reconstruct(problem, x0, replace(cfg, method="gd"), diagnostics_every=0)
-        gnc = ct.quality(gnc_run.final, problem.truth, cfg.clip_metrics)
-        gd = ct.quality(gd_run.final, problem.truth, cfg.clip_metrics)
-        rows["fbp"].append(np.stack(fbp, 1))
-        rows["tv"].append(np.stack(tv, 1))
-        rows["gnc"].append(np.stack(gnc, 1))
-        rows["gd"].append(np.stack(gd, 1))
+        problem = ct.make_problem(replace(settings.problem, phantom_seed=seed), prior)
+        x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
+        refs = ct.references(problem)
+        compared = ct.compare_methods(problem, x0, solver, ("gnc", "gd"))
+        for name, ref in (("fbp", "FBP"), ("tv", "TV")):
+            rows[name].append(np.array([[refs.psnr[ref], refs.ssim[ref]]]))
+        for name in ("gnc", "gd"):
+            rows[name].append(np.stack([compared.psnr[name], compared.ssim[name]], 1))
         per_phantom.append({
-            "seed": seed, "fbp_psnr": float(fbp[0][0]), "tv_psnr": float(tv[0][0]),
-            "gnc_psnr": gnc[0].tolist(), "gd_psnr": gd[0].tolist(),
-            "gnc_status": gnc_run.status, "gd_status": gd_run.status,
+            "seed": seed, "fbp_psnr": refs.psnr["FBP"], "tv_psnr": refs.psnr["TV"],
+            "gnc_psnr": compared.psnr["gnc"].tolist(), "gd_psnr": compared.psnr["gd"].tolist(),
+            "gnc_status": compared.status["gnc"], "gd_status": compared.status["gd"],
         })
     summary: dict[str, Any] = {"phantom_seeds": [p["seed"] for p in per_phantom], "starts": list(STARTS)}
     for name, values in rows.items():
@@ -78,20 +74,20 @@ def _quality(config: ct.CTConfig, prior, phantoms: int) -> dict[str, Any]:
     return summary
 
 
-def _speed(config: ct.CTConfig, prior, iters: int, batch_iters: int) -> dict[str, Any]:
-    cfg = replace(config, phantom_seed=ct.HELD_OUT_SEED, step_rule="fixed", inits=STARTS)
-    problem = ct.make_problem(cfg, prior)
-    x0 = ct.initialisations(cfg.inits, problem)
+def _speed(settings: ct.CTSettings, prior, iters: int, batch_iters: int) -> dict[str, Any]:
+    cfg = replace(settings.solver, step_rule="fixed", inits=STARTS)
+    problem = ct.make_problem(replace(settings.problem, phantom_seed=ct.HELD_OUT_SEED), prior)
+    x0 = ct.initialisations(cfg.inits, problem, init_seed=cfg.init_seed)
     one = x0[:1]
     t = torch.full((1,), 0.1, dtype=torch.float64)
     with torch.no_grad():
         grad_ms = _median_ms(lambda: problem.objective.value_and_grad(one, t), repeats=21)
         prior_grad_ms = _median_ms(lambda: problem.objective.prior.energy_and_grad(one, t), repeats=21)
-    ct.reconstruct(problem, one, replace(cfg, iters=5), diagnostics_every=0)  # warm-up
-    run = ct.reconstruct(problem, one, replace(cfg, iters=iters), diagnostics_every=0)
+    ct.reconstruct(problem, one, replace(cfg, n_iter=5), diagnostics_every=0)  # warm-up
+    run = ct.reconstruct(problem, one, replace(cfg, n_iter=iters), diagnostics_every=0)
     # The median step time of the long run: robust to other work on the machine.
     step_ms = 1e3 * float(torch.diff(run.seconds, prepend=run.seconds.new_zeros(1)).median())
-    many = replace(cfg, iters=batch_iters)
+    many = replace(cfg, n_iter=batch_iters)
     batched = float(ct.reconstruct(problem, x0[:SPEED_STARTS], many, diagnostics_every=0).seconds[-1])
     looped = sum(float(ct.reconstruct(problem, x0[k:k + 1], many, diagnostics_every=0).seconds[-1])
                  for k in range(SPEED_STARTS))
@@ -104,7 +100,7 @@ def _speed(config: ct.CTConfig, prior, iters: int, batch_iters: int) -> dict[str
 
 
 def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = None, weights: str | None = None,
-        size: int = 64, angles: int = 30, noise: float = 0.05, phantoms: int = 10, iters: int = 200,
+        n: int = 64, n_angles: int = 30, noise_level: float = 0.05, phantoms: int = 10, n_iter: int = 200,
         batch_iters: int = 50) -> dict[str, Any]:
     """Run the CT benchmark; write it as JSON to json_path if given, and return it.
 
@@ -118,7 +114,7 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
         Default: the network when the shipped weights load, else the Gaussian prior.
     weights : str, optional
         Weights file of the network prior (default: the shipped one).
-    size, angles, noise, phantoms, iters :
+    n, n_angles, noise_level, phantoms, n_iter :
         Problem and run sizes of the quality part; the defaults are the explorer's.
     batch_iters : int
         Iterations of the batched-against-looped timing.
@@ -126,22 +122,23 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
     Returns
     -------
     dict
-        ``environment``, ``config`` (the CTConfig used), ``quality`` (means, per start, spreads, per
+        ``environment``, ``settings`` (the CTSettings used), ``quality`` (means, per start, spreads, per
         phantom) and ``speed`` (milliseconds and seconds, see the module docstring).
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         prior_name = prior or ("network" if weights else ct.default_prior_name())
-        config = ct.CTConfig(size=size, angles=angles, noise=noise, prior=prior_name, iters=iters)
-        model = ct.load_prior(prior_name, size, weights)
+        settings = ct.CTSettings(ct.ProblemSettings(n=n, n_angles=n_angles, noise_level=noise_level, prior=prior_name),
+                                 ct.SolverSettings(n_iter=n_iter))
+        model = ct.load_prior(prior_name, n, weights)
         start = time.perf_counter()
         result: dict[str, Any] = {
             "environment": {"python": platform.python_version(), "torch": torch.__version__,
                             "torch_threads": threads, "machine": platform.machine()},
-            "prior": prior_name, "weights": weights, "config": config.to_dict(),
-            "quality": _quality(config, model, phantoms),
-            "speed": _speed(config, model, iters, batch_iters),
+            "prior": prior_name, "weights": weights, "settings": settings.to_dict(),
+            "quality": _quality(settings, model, phantoms),
+            "speed": _speed(settings, model, n_iter, batch_iters),
         }
         result["total_s"] = time.perf_counter() - start
     finally:
@@ -155,8 +152,9 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
 def format_table(result: dict[str, Any]) -> str:
     """A plain-text summary of a :func:`run` result."""
     q, s = result["quality"], result["speed"]
+    problem = result["settings"]["problem"]
     lines = [f"prior {result['prior']}, {len(q['phantom_seeds'])} held-out phantoms, "
-             f"{result['config']['size']} px, {result['config']['angles']} angles, noise {result['config']['noise']}",
+             f"{problem['n']} px, {problem['n_angles']} angles, noise {problem['noise_level']}",
              "method   PSNR dB   SSIM   spread across starts (mean / max dB)"]
     for name in ("fbp", "tv", "gnc", "gd"):
         spread = (f"{q[name + '_spread_mean_db']:.2f} / {q[name + '_spread_max_db']:.2f}"

@@ -2,7 +2,7 @@
 
 Starts `streamlit run app.py` on a free port, opens the CT page in headless Chromium with
 
-    /ct?tab=reconstruction&n=128&angles=60&inits=zeros,fbp,noise,constant&prior=PRIOR
+    /ct?tab=reconstruction&n=128&n_angles=60&inits=zeros,fbp,noise,constant&prior=PRIOR
 
 presses "Run to the end" (200 GNC iterations, the four starts as one batch), then "Run the same starts under GNC
 and plain gradient descent" (two more complete runs), and samples the server's resident memory (VmRSS in
@@ -82,7 +82,7 @@ def _wait_idle(page, timeout_ms: int) -> None:
         }""", timeout=timeout_ms, polling=250)
 
 
-def run(prior: str, n: int, angles: int, iters: int, timeout_s: int) -> dict:
+def run(prior: str, n: int, n_angles: int, n_iter: int, timeout_s: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -105,7 +105,7 @@ def run(prior: str, n: int, angles: int, iters: int, timeout_s: int) -> dict:
         sampler = Sampler(server.pid)
         sampler.start()
         marks = {"idle server": sampler.now_mb()}
-        query = {"tab": "reconstruction", "n": str(n), "angles": str(angles), "iters": str(iters),
+        query = {"tab": "reconstruction", "n": str(n), "n_angles": str(n_angles), "n_iter": str(n_iter),
                  "inits": "zeros,fbp,noise,constant", "prior": prior}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True,
@@ -120,7 +120,7 @@ def run(prior: str, n: int, angles: int, iters: int, timeout_s: int) -> dict:
             page.get_by_role("button", name="Run to the end", exact=True).click()
             page.wait_for_function(
                 """(text) => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                    .some(m => m.innerText.includes(text))""", arg=f"{iters} / {iters}", timeout=timeout_s * 1000)
+                    .some(m => m.innerText.includes(text))""", arg=f"{n_iter} / {n_iter}", timeout=timeout_s * 1000)
             _wait_idle(page, timeout_s * 1000)
             marks["after the run"] = sampler.now_mb()
             t2 = time.perf_counter()
@@ -144,7 +144,7 @@ def run(prior: str, n: int, angles: int, iters: int, timeout_s: int) -> dict:
             server.kill()
     peak_mb = max(sampler.peak_kb / 1024, hwm_mb)
     return {
-        "what": f"server memory, CT page {n} x {n}, {angles} angles, four starts, {iters} iterations",
+        "what": f"server memory, CT page {n} x {n}, {n_angles} angles, four starts, {n_iter} iterations",
         "prior": prior, "prior_shown": shown_prior, "peak_rss_mb": round(peak_mb, 1),
         "sampled_peak_rss_mb": round(sampler.peak_kb / 1024, 1), "vm_hwm_mb": round(hwm_mb, 1),
         "marks_mb": {k: round(v, 1) for k, v in marks.items()},
@@ -160,12 +160,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prior", choices=["gaussian", "network"], default="gaussian")
     parser.add_argument("--n", type=int, default=128)
-    parser.add_argument("--angles", type=int, default=60)
-    parser.add_argument("--iters", type=int, default=200)
+    parser.add_argument("--n-angles", "--angles", dest="n_angles", type=int, default=60)
+    parser.add_argument("--n-iter", "--iters", dest="n_iter", type=int, default=200)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds for each phase")
     parser.add_argument("--json", help="append the result to this JSON file (a list)")
     args = parser.parse_args()
-    result = run(args.prior, args.n, args.angles, args.iters, args.timeout)
+    result = run(args.prior, args.n, args.n_angles, args.n_iter, args.timeout)
     print(json.dumps(result, indent=2))
     if args.json:
         path = Path(args.json)

@@ -5,29 +5,24 @@ of starts (one call of :func:`explorer.core.solvers.iterate`, whose generator th
 iterations and appends per-iterate records (t, step, f, data fit, descent cosine, PSNR, SSIM); the export
 functions turn a run into the bytes of an NPZ, a CSV and a JSON file. Nothing here knows about streamlit.
 
-Record convention: row j describes the iterate x_j (j = 0 is the start). PSNR, SSIM and the data fit are
-those of x_j; t, step, f and cos are those of the iteration taken *from* x_j (t_j, b_j, f(x_j), cos angle
-(d_j, grad f(x_j))), so they are NaN on the newest row until the next iteration runs.
+Records follow the row convention of :mod:`explorer.ct.export`: the step fields of the newest row are NaN
+until the next iteration runs.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 
-from explorer.ct.problem import CTConfig, CTProblem, quality
 from explorer.core.registry import make_method
 from explorer.core.solvers import Step, iterate
-
-RECORD_FIELDS = ("t", "step", "f", "data_fit", "cos", "psnr", "ssim")  # per-iterate records, (J, K) each
-CSV_COLUMNS = ("iteration", "start", *RECORD_FIELDS)
+from explorer.ct.export import RECORD_FIELDS, history_csv
+from explorer.ct.problem import CTProblem, CTSettings, SolverSettings, quality
 
 
 @dataclass(eq=False)
@@ -44,7 +39,7 @@ class LiveRun:
         Iteration index j of each kept iterate.
     """
 
-    config: CTConfig
+    settings: CTSettings  # the problem's settings and the solver's
     problem: CTProblem
     names: tuple[str, ...]  # one label per start
     steps: Iterator[Step]  # the solver core's generator
@@ -88,10 +83,11 @@ def _data_fit(problem: CTProblem, x: torch.Tensor) -> np.ndarray:
 def _append_iterate(run: LiveRun, x: torch.Tensor, j: int, with_ssim: bool) -> None:
     """Add the row of iterate x_j: its PSNR, data fit and (when asked) SSIM; the step fields wait as NaN."""
     nan = np.full(x.shape[0], np.nan)
-    p, s = quality(x, run.problem.truth, run.config.clip_metrics)
+    p, s = quality(x, run.problem.truth, run.settings.problem.clip_metrics)
     if not with_ssim:
         s = nan
-    row = {"t": nan, "step": nan, "f": nan, "cos": nan, "psnr": p, "ssim": s, "data_fit": _data_fit(run.problem, x)}
+    row = {"t": nan, "step": nan, "f": nan, "cos": nan, "seconds": nan, "psnr": p, "ssim": s,
+           "data_fit": _data_fit(run.problem, x)}
     for name in RECORD_FIELDS:
         run.records[name].append(np.asarray(row[name], dtype=np.float64))
     run.current = x
@@ -100,9 +96,9 @@ def _append_iterate(run: LiveRun, x: torch.Tensor, j: int, with_ssim: bool) -> N
         run.frame_iters.append(j)
 
 
-def start_run(problem: CTProblem, x0: torch.Tensor, config: CTConfig, names: Sequence[str], *,
+def start_run(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, names: Sequence[str], *,
               keep_every: int = 1, ssim_every: int = 5) -> LiveRun:
-    """A new live run of the config's method, schedule and step rule from the starts x0, nothing run yet.
+    """A new live run of the solver settings' method, schedule and step rule from the starts x0, nothing run yet.
 
     Parameters
     ----------
@@ -110,7 +106,7 @@ def start_run(problem: CTProblem, x0: torch.Tensor, config: CTConfig, names: Seq
         From :func:`explorer.ct.make_problem`.
     x0 : torch.Tensor, shape (K, 1, n, n)
         The starts, run together as one batch.
-    config : CTConfig
+    solver : SolverSettings
         Method, schedule, step rule, clipping and iteration count.
     names : sequence of str
         K labels, one per start.
@@ -120,9 +116,10 @@ def start_run(problem: CTProblem, x0: torch.Tensor, config: CTConfig, names: Seq
     if len(names) != x0.shape[0]:
         raise ValueError(f"{len(names)} names for {x0.shape[0]} starts")
     x0 = x0.to(torch.float32)
-    steps = iterate(problem.objective, x0, config.smoothing_schedule(), method=make_method(config.method),
-                    step_rule=config.step(), n_iter=config.iters, clip=(0.0, 1.0) if config.clip else None)
-    run = LiveRun(config, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
+    settings = CTSettings(problem.settings, solver)
+    steps = iterate(problem.objective, x0, settings.smoothing_schedule(), method=make_method(solver.method),
+                    step_rule=settings.step_rule(), n_iter=solver.n_iter, clip=(0.0, 1.0) if solver.clip else None)
+    run = LiveRun(settings, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
                   records={name: [] for name in RECORD_FIELDS})
     _append_iterate(run, x0, 0, with_ssim=True)
     return run
@@ -143,6 +140,7 @@ def advance(run: LiveRun, n: int) -> int:
         j = state.k
         for name, value in (("t", state.t), ("step", state.step), ("f", state.f), ("cos", state.cos)):
             run.records[name][j] = value.double().numpy().copy()
+        run.records["seconds"][j] = np.full(len(run.names), state.seconds)
         run.seconds = state.seconds
         ran += 1
         if state.diverged:
@@ -171,27 +169,19 @@ def frame_at(run: LiveRun, j: int) -> torch.Tensor:
 
 def final_quality(run: LiveRun) -> tuple[np.ndarray, np.ndarray]:
     """PSNR (dB) and SSIM of the newest iterate of every start, two arrays of shape (K,)."""
-    return quality(run.current, run.problem.truth, run.config.clip_metrics)
+    return quality(run.current, run.problem.truth, run.settings.problem.clip_metrics)
 
 
 def config_json(run: LiveRun, extra: dict | None = None) -> bytes:
-    """The run's settings as UTF-8 JSON: the resolved config, the start names, the status and `extra`."""
-    payload = {"config": run.config.to_dict(), "starts": list(run.names), "iterations_run": run.iteration,
+    """The run's settings as UTF-8 JSON: the resolved settings, the start names, the status and `extra`."""
+    payload = {"settings": run.settings.to_dict(), "starts": list(run.names), "iterations_run": run.iteration,
                "status": run.status, "message": run.message, **(extra or {})}
     return json.dumps(payload, indent=2, default=float).encode()
 
 
 def metrics_csv(run: LiveRun) -> bytes:
-    """Every record of every start as CSV, one row per (iteration, start); columns CSV_COLUMNS."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    table = {name: run.history(name) for name in RECORD_FIELDS}
-    for j in range(run.iteration + 1):
-        for i, start in enumerate(run.names):
-            values = [table[name][j, i] for name in RECORD_FIELDS]
-            writer.writerow([j, start, *("" if math.isnan(v) else repr(float(v)) for v in values)])
-    return out.getvalue().encode()
+    """Every record of every start as CSV (:func:`explorer.ct.export.history_csv`)."""
+    return history_csv(run.names, {name: run.history(name) for name in RECORD_FIELDS})
 
 
 def export_npz(run: LiveRun, extra: dict | None = None) -> bytes:
@@ -199,7 +189,7 @@ def export_npz(run: LiveRun, extra: dict | None = None) -> bytes:
 
     Arrays: ``iterates`` (R, K, n, n) float32, the kept iterates; ``iters`` (R,), their indices;
     ``truth`` (n, n); ``fbp`` (n, n), the ramp FBP, not clipped; ``starts`` (K,) names; one array per
-    record in RECORD_FIELDS, (J + 1, K); ``config`` the JSON of :func:`config_json` as a 0-d string.
+    record in RECORD_FIELDS, (J + 1, K); ``settings`` the JSON of :func:`config_json` as a 0-d string.
     """
     iters, frames = run.kept()
     arrays = {
@@ -208,7 +198,7 @@ def export_npz(run: LiveRun, extra: dict | None = None) -> bytes:
         "truth": run.problem.truth[0, 0].numpy(),
         "fbp": run.problem.fbp[0, 0].numpy(),
         "starts": np.asarray(run.names),
-        "config": np.asarray(config_json(run, extra).decode()),
+        "settings": np.asarray(config_json(run, extra).decode()),
         **{name: run.history(name) for name in RECORD_FIELDS},
     }
     out = io.BytesIO()

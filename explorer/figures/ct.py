@@ -1,4 +1,4 @@
-"""Figure builders for CT: images, sinograms, image grids and run diagnostics (data in, plotly figure out)."""
+"""Figure builders for CT: images, sinograms and run diagnostics (data in, plotly figure out)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,9 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from explorer.imaging.arrays import as_images
+
 _MARGIN = dict(l=10, r=10, t=40, b=10)
-
-
-def _array(x: torch.Tensor | np.ndarray) -> np.ndarray:
-    """A 2D float array from (H, W), (1, H, W) or (1, 1, H, W)."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x, dtype=np.float64)
-    return x.reshape(x.shape[-2:])
 
 
 def image_figure(image: torch.Tensor | np.ndarray, title: str, *, zmin: float = 0.0,
@@ -34,7 +28,7 @@ def image_figure(image: torch.Tensor | np.ndarray, title: str, *, zmin: float = 
     title : str
         Figure title.
     """
-    fig = px.imshow(_array(image), zmin=zmin, zmax=zmax, color_continuous_scale="gray",
+    fig = px.imshow(as_images(image)[0], zmin=zmin, zmax=zmax, color_continuous_scale="gray",
                     origin="upper", title=title)
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
@@ -57,7 +51,7 @@ def sinogram_figure(sinogram: torch.Tensor | np.ndarray, angles: torch.Tensor | 
     zmin, zmax : float, optional
         Colour range; by default 0 to the sinogram's maximum.
     """
-    values = _array(sinogram)
+    values = as_images(sinogram)[0]
     n_detectors = values.shape[1]
     s = np.arange(n_detectors) - (n_detectors - 1) / 2
     degrees = np.degrees(np.asarray(angles, dtype=np.float64))
@@ -71,51 +65,6 @@ def sinogram_figure(sinogram: torch.Tensor | np.ndarray, angles: torch.Tensor | 
     fig.update_xaxes(title_text="angle (degrees)")
     fig.update_yaxes(title_text="detector position s (pixels)")
     fig.update_layout(title=title, height=height, margin=_MARGIN, uirevision=title)
-    return fig
-
-
-def image_grid_figure(images: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], *,
-                      zranges: Sequence[tuple[float, float]] | None = None,
-                      colorscales: Sequence[str] | None = None, title: str = "",
-                      cell_height: int = 190) -> go.Figure:
-    """A grid of images, one colour scale per row on a fixed range, square pixels, row 0 of each image on top.
-
-    Parameters
-    ----------
-    images : np.ndarray, shape (R, C, H, W)
-        R rows (e.g. iterates, |error| maps) of C images (e.g. one per start).
-    row_labels, col_labels : sequence of str
-        R row names (shown on each row's colour bar) and C column titles.
-    zranges : sequence of (zmin, zmax), optional
-        Colour range of each row; default (0, 1) for every row, so images compare by eye.
-    colorscales : sequence of str, optional
-        Plotly colour scale of each row; default grey.
-    """
-    images = np.asarray(images, dtype=np.float64)
-    rows, cols = images.shape[:2]
-    zranges = list(zranges or [(0.0, 1.0)] * rows)
-    colorscales = list(colorscales or ["gray"] * rows)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(col_labels) + [""] * (cols * (rows - 1)),
-                        horizontal_spacing=0.015, vertical_spacing=0.04)
-    for r in range(rows):
-        # One colour bar per row, beside that row.
-        top = 1 - r / rows
-        for c in range(cols):
-            fig.add_trace(go.Heatmap(
-                z=images[r, c], zmin=zranges[r][0], zmax=zranges[r][1], colorscale=colorscales[r],
-                showscale=c == 0, colorbar=dict(thickness=10, len=0.9 / rows, y=top - 0.5 / rows,
-                                                title=dict(text=row_labels[r], side="right")),
-                hovertemplate=f"{row_labels[r]}<br>row %{{y}}, column %{{x}}<br>%{{z:.3f}}<extra></extra>",
-            ), row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
-                     scaleanchor="x", constrain="domain")
-    for r in range(rows):
-        for c in range(cols):
-            index = r * cols + c + 1
-            fig.update_yaxes(scaleanchor=f"x{'' if index == 1 else index}", row=r + 1, col=c + 1)
-    fig.update_layout(title=title or None, height=cell_height * rows + 60, margin=dict(l=10, r=10, t=60, b=10),
-                      uirevision=title)
     return fig
 
 

@@ -6,15 +6,14 @@ import numpy as np
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from explorer.imaging.arrays import as_images
+
 DATA_RANGE = 1.0  # images live in [0, 1]; scikit-image would otherwise guess from the dtype
 
 
 def _images(x: torch.Tensor | np.ndarray, clip: bool) -> np.ndarray:
-    """A stack of 2D float64 images (B, H, W) from (H, W), (B, H, W) or (B, 1, H, W)."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x, dtype=np.float64)
-    x = x.reshape(-1, *x.shape[-2:])
+    """A stack of 2D float64 images (B, H, W), clipped to [0, 1] when asked."""
+    x = as_images(x)
     return np.clip(x, 0.0, 1.0) if clip else x
 
 

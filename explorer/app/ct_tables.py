@@ -1,0 +1,35 @@
+"""The CT page's tables: final PSNR / SSIM of a run beside its references, and a comparison of methods."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from explorer.core.registry import METHODS
+from explorer.ct.compare import Comparison, References
+from explorer.ct.session import LiveRun, final_quality
+
+REFERENCE_LABELS = {"FBP": "FBP (ramp filter)", "TV": "TV, isotropic, Chambolle-Pock"}
+
+
+def results_frame(run: LiveRun, refs: References, compared: Comparison | None = None) -> pd.DataFrame:
+    """One row per start under the running method (and the compared ones), then FBP and TV.
+
+    Columns: method (its registry label), start, PSNR (dB), SSIM.
+    """
+    p, s = final_quality(run)
+    running = METHODS[run.settings.solver.method].label + ("" if run.done else f" (k = {run.iteration})")
+    rows = [(running, name, pi, si) for name, pi, si in zip(run.names, p, s)]
+    for method in compared.methods if compared else ():
+        rows += [(METHODS[method].label + " (compare)", name, pi, si)
+                 for name, pi, si in zip(run.names, compared.psnr[method], compared.ssim[method])]
+    rows += [(label, "-", refs.psnr[ref], refs.ssim[ref]) for ref, label in REFERENCE_LABELS.items()]
+    return pd.DataFrame(rows, columns=["method", "start", "PSNR (dB)", "SSIM"])
+
+
+def comparison_frame(compared: Comparison, names: Sequence[str]) -> pd.DataFrame:
+    """Final PSNR (dB): one row per method (its registry label), one column per start, and the spread."""
+    table = pd.DataFrame({METHODS[m].label: compared.psnr[m] for m in compared.methods}, index=list(names)).T
+    table["spread over starts (dB)"] = [compared.spread(m) for m in compared.methods]
+    return table

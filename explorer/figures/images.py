@@ -1,0 +1,79 @@
+"""A grid of images on fixed colour ranges: the one image-grid builder of the explorer (data in, plotly figure out)."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from explorer.imaging.arrays import as_images
+
+
+def tile(images: torch.Tensor | np.ndarray, columns: int) -> np.ndarray:
+    """A stack of B images, shape (B, H, W) or (B, 1, H, W), laid out in rows of `columns`: (R, C, H, W).
+
+    Cells after the last image are NaN, which the grid leaves blank.
+    """
+    stack = as_images(images)
+    cols = max(1, min(columns, stack.shape[0]))
+    rows = math.ceil(stack.shape[0] / cols)
+    grid = np.full((rows * cols, *stack.shape[1:]), np.nan)
+    grid[: stack.shape[0]] = stack
+    return grid.reshape(rows, cols, *stack.shape[1:])
+
+
+def image_grid_figure(images: torch.Tensor | np.ndarray, titles: Sequence[str], title: str = "", *,
+                      row_labels: Sequence[str] | None = None,
+                      zranges: Sequence[tuple[float, float]] | None = None,
+                      colorscales: Sequence[str] | None = None, cell_height: int = 190) -> go.Figure:
+    """A grid of images, one colour scale per row on a fixed range, square pixels, row 0 of each image on top.
+
+    Parameters
+    ----------
+    images : tensor or array, shape (R, C, H, W)
+        R rows (e.g. iterates, |error| maps) of C images (e.g. one per start); NaN cells stay blank
+        (see :func:`tile` for a flat stack).
+    titles : sequence of str
+        Subplot titles row by row; give C for column titles over the first row.
+    title : str
+        Figure title.
+    row_labels : sequence of str, optional
+        R row names, shown on each row's colour bar; without them one colour bar serves the grid.
+    zranges : sequence of (zmin, zmax), optional
+        Colour range of each row; default (0, 1) for every row, so images compare by eye.
+    colorscales : sequence of str, optional
+        Plotly colour scale of each row; default grey.
+    cell_height : int
+        Pixels per row of images.
+    """
+    rows, cols = images.shape[:2]
+    images = as_images(images).reshape(rows, cols, *images.shape[-2:])
+    zranges = list(zranges or [(0.0, 1.0)] * rows)
+    colorscales = list(colorscales or ["gray"] * rows)
+    titles = list(titles)[: rows * cols]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles + [""] * (rows * cols - len(titles)),
+                        horizontal_spacing=0.015, vertical_spacing=0.04 if row_labels else 0.08)
+    for r in range(rows):
+        label = row_labels[r] if row_labels else ""
+        # One colour bar per labelled row, beside that row.
+        top = 1 - r / rows
+        bar = dict(thickness=10, len=0.9 / rows if row_labels else 0.8, y=top - 0.5 / rows if row_labels else 0.5,
+                   title=dict(text=label, side="right"))
+        for c in range(cols):
+            fig.add_trace(go.Heatmap(
+                z=images[r, c], zmin=zranges[r][0], zmax=zranges[r][1], colorscale=colorscales[r],
+                showscale=c == 0 and (r == 0 or bool(row_labels)), colorbar=bar,
+                hovertemplate=f"{label}<br>row %{{y}}, column %{{x}}<br>%{{z:.3f}}<extra></extra>",
+            ), row=r + 1, col=c + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", constrain="domain")
+    for index in range(1, rows * cols + 1):
+        # Each panel keeps square pixels against its own x axis.
+        fig.layout[f"yaxis{'' if index == 1 else index}"].scaleanchor = f"x{'' if index == 1 else index}"
+    fig.update_layout(title=title or None, height=cell_height * rows + 60, margin=dict(l=10, r=10, t=60, b=10),
+                      uirevision=title)
+    return fig

@@ -1,0 +1,44 @@
+"""The priors a reconstruction can name: the analytic Gaussian and the learned energy U-Net."""
+
+from __future__ import annotations
+
+from explorer.core.interfaces import Prior
+from explorer.priors import weights
+from explorer.priors.gaussian import ellipse_gaussian_prior
+from explorer.priors.unet import NetworkPrior
+
+PRIORS = ("gaussian", "network")  # the names `load_prior` understands
+
+
+def load_prior(name: str, n: int, weights_path: str | None = None) -> Prior:
+    """The prior called `name` for n x n images.
+
+    Parameters
+    ----------
+    name : {"gaussian", "network"}
+        "gaussian": the analytic prior fitted to 256 training ellipses of side n; "network": the energy U-Net.
+    n : int
+        Image side in pixels.
+    weights_path : str, optional
+        Weights file of the network (default: the shipped one), loaded once per process.
+
+    Raises
+    ------
+    explorer.priors.weights.WeightsError
+        The network's file is missing or broken.
+    """
+    if name == "gaussian":
+        return ellipse_gaussian_prior(n)
+    if name == "network":
+        # DEFAULT_WEIGHTS is read at call time, so a process (or a test) can point it elsewhere first.
+        return NetworkPrior(weights.cached_model(weights_path or weights.DEFAULT_WEIGHTS))
+    raise ValueError(f"unknown prior {name!r}; choose one of {', '.join(PRIORS)}")
+
+
+def default_prior_name() -> str:
+    """"network" when the shipped weights load, else "gaussian"."""
+    try:
+        load_prior("network", 64)
+    except weights.WeightsError:
+        return "gaussian"
+    return "network"
