@@ -196,8 +196,9 @@ def test_an_uploaded_truth_replaces_the_phantom(settings, prior):
     assert shepp.shape == (N, N) and not torch.equal(shepp, ct.make_phantom(settings.problem))
 
 
+@pytest.mark.slow
 def test_the_shipped_prior_beats_fbp_clearly_on_a_held_out_phantom():
-    """The weights in assets/ load (hash checked) and, at the page's defaults, GNC from zeros ends well above FBP.
+    """The shipped weights load (hash checked) and, at the page's defaults, GNC from zeros ends well above FBP.
 
     A guard on the shipped file, not the benchmark: `python -m explorer bench ct` measures the quality claims.
     """

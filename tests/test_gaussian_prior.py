@@ -83,7 +83,8 @@ def test_tweedie_is_posterior_mean(prior):
     m, s = prior.sde.m(t), prior.sde.s(t)
     x_t = m * x0 + s * torch.randn(x0.shape, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
     coeff = torch.fft.fft2(x_t[0, 0] - m * prior.mean, norm="ortho")
-    wiener = prior.mean + torch.fft.ifft2(coeff * m * prior.spectrum / (m**2 * prior.spectrum + s**2), norm="ortho").real
+    wiener = prior.mean + torch.fft.ifft2(coeff * m * prior.spectrum / (m**2 * prior.spectrum + s**2),
+                                          norm="ortho").real
     torch.testing.assert_close(tweedie_denoise(prior, x_t, t)[0, 0], wiener, rtol=1e-8, atol=1e-8)
 
 

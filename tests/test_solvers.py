@@ -11,7 +11,7 @@ from explorer.core.objective import LeastSquares, SmoothedObjective
 from explorer.imaging.phantoms import ellipse_batch
 from explorer.core.sde import VPSDE
 from explorer.core.methods import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike
-from explorer.core.registry import METHODS, make_method
+from explorer.core.registry import make_method
 from explorer.core.solvers import iterate, solve
 from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
 from explorer.ct.operator import parallel_beam

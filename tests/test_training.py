@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import torch
 
-from explorer.priors.training import TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train, train_step
+from explorer.priors.training import (TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train,
+                                      train_step)
 
 
 def tiny(tmp_path, **changes) -> TrainConfig:

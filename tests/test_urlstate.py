@@ -6,8 +6,9 @@ from dataclasses import fields, replace
 
 import pytest
 
-from explorer.app.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, next_frame, candidate_names, format_points,
-                               parse_points, random_starts, starts_of, toy_params_from_query, toy_params_to_query)
+from explorer.app.urlstate import (CANDIDATES, MAX_STARTS, PRESETS, ToyParams, candidate_names, format_points,
+                                   next_frame, parse_points, random_starts, starts_of, toy_params_from_query,
+                                   toy_params_to_query)
 
 DEFAULTS = ToyParams()
 
@@ -141,8 +142,8 @@ def test_random_starts_are_named_by_the_seed() -> None:
 
 def test_presets_are_valid_and_their_starts_are_used() -> None:
     for name, preset in PRESETS.items():
-        params, warnings = toy_params_from_query({"preset": name, "method": preset.method, "step_rule": preset.step_rule,
-                                                  "t_max": repr(preset.t_max)})
+        params, warnings = toy_params_from_query({"preset": name, "method": preset.method,
+                                                  "step_rule": preset.step_rule, "t_max": repr(preset.t_max)})
         assert warnings == []
         assert starts_of(params) == [preset.start]
 

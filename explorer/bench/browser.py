@@ -7,6 +7,7 @@ app. Every address is on the loopback interface.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -29,13 +30,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout_s: float = 120.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`streamlit run app.py` from the checkout; yields (base URL, process) once it answers its health check."""
+def streamlit_server(timeout_s: float = 120.0, log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` from the checkout; yields (base URL, process) once it answers its health check.
+
+    The server's output goes to `log` when given (it says why a start failed), else nowhere.
+    """
     port = free_port()
+    out = open(log, "w") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout_s
@@ -46,7 +51,7 @@ def streamlit_server(timeout_s: float = 120.0) -> Iterator[tuple[str, subprocess
             except OSError:
                 pass
             if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start")
+                raise RuntimeError("streamlit did not start" + (f"; see {log}" if log else ""))
             time.sleep(0.5)
         yield url, server
     finally:
@@ -55,6 +60,8 @@ def streamlit_server(timeout_s: float = 120.0) -> Iterator[tuple[str, subprocess
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        if log is not None:
+            out.close()
 
 
 @contextlib.contextmanager

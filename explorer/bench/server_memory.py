@@ -21,24 +21,15 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[2]
+from explorer.bench.browser import chromium, streamlit_server, wait_idle
+
 GOAL_MB = 2048  # the server should stay under 2 GB for this run, so that a small shared host serves several users
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -70,78 +61,38 @@ class Sampler(threading.Thread):
         return _status_kb(self.pid, "VmRSS") / 1024
 
 
-def _wait_idle(page, timeout_ms: int) -> None:
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
-    page.wait_for_function(
-        """() => {
-            const busy = document.querySelector('[data-testid="stStatusWidget"]')
-                || document.querySelector('[data-testid="stSpinner"]');
-            if (busy) { window.__idleSince = null; return false; }
-            window.__idleSince = window.__idleSince || Date.now();
-            return Date.now() - window.__idleSince > 1500;
-        }""", timeout=timeout_ms, polling=250)
-
-
 def run(prior: str, n: int, n_angles: int, n_iter: int, timeout_s: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start")
-            time.sleep(0.5)
+    with streamlit_server() as (url, server), chromium() as browser:
         sampler = Sampler(server.pid)
         sampler.start()
         marks = {"idle server": sampler.now_mb()}
         query = {"tab": "reconstruction", "n": str(n), "n_angles": str(n_angles), "n_iter": str(n_iter),
                  "inits": "zeros,fbp,noise,constant", "prior": prior}
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            t0 = time.perf_counter()
-            page.goto(f"{url}/ct?{urlencode(query)}")
-            _wait_idle(page, timeout_s * 1000)
-            marks["page loaded (problem, TV reference)"] = sampler.now_mb()
-            shown_prior = page.get_by_role("combobox", name="Prior").input_value()
-            t1 = time.perf_counter()
-            page.get_by_role("button", name="Run to the end", exact=True).click()
-            page.wait_for_function(
-                """(text) => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                    .some(m => m.innerText.includes(text))""", arg=f"{n_iter} / {n_iter}", timeout=timeout_s * 1000)
-            _wait_idle(page, timeout_s * 1000)
-            marks["after the run"] = sampler.now_mb()
-            t2 = time.perf_counter()
-            page.get_by_role("button", name="Run the same starts under GNC and plain gradient descent").click()
-            # The comparison adds a second table (the first lists the run's starts with FBP and TV).
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 2",
-                                   timeout=timeout_s * 1000, polling=500)
-            _wait_idle(page, timeout_s * 1000)
-            marks["after comparing GNC and GD"] = sampler.now_mb()
-            t3 = time.perf_counter()
-            errors = page.locator('[data-testid="stException"]').count()
-            browser.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        t0 = time.perf_counter()
+        page.goto(f"{url}/ct?{urlencode(query)}")
+        wait_idle(page, timeout_s * 1000, quiet_ms=1500)
+        marks["page loaded (problem, TV reference)"] = sampler.now_mb()
+        shown_prior = page.get_by_role("combobox", name="Prior").input_value()
+        t1 = time.perf_counter()
+        page.get_by_role("button", name="Run to the end", exact=True).click()
+        page.wait_for_function(
+            """(text) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .some(m => m.innerText.includes(text))""", arg=f"{n_iter} / {n_iter}", timeout=timeout_s * 1000)
+        wait_idle(page, timeout_s * 1000, quiet_ms=1500)
+        marks["after the run"] = sampler.now_mb()
+        t2 = time.perf_counter()
+        page.get_by_role("button", name="Run the same starts under GNC and plain gradient descent").click()
+        # The comparison adds a second table (the first lists the run's starts with FBP and TV).
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 2",
+                               timeout=timeout_s * 1000, polling=500)
+        wait_idle(page, timeout_s * 1000, quiet_ms=1500)
+        marks["after comparing GNC and GD"] = sampler.now_mb()
+        t3 = time.perf_counter()
+        errors = page.locator('[data-testid="stException"]').count()
         sampler.done.set()
         sampler.join()
         hwm_mb = _status_kb(server.pid, "VmHWM") / 1024
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     peak_mb = max(sampler.peak_kb / 1024, hwm_mb)
     return {
         "what": f"server memory, CT page {n} x {n}, {n_angles} angles, four starts, {n_iter} iterations",

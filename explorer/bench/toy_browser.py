@@ -108,8 +108,8 @@ def run(json_path: str | None = None) -> dict:
         warm = browser.new_page()
         start = time.perf_counter()
         warm.goto(f"{url}/toy")
-        warm.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); return gd && gd._fullLayout; }}",
-                               timeout=300_000)
+        warm.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); "
+                               "return gd && gd._fullLayout; }", timeout=300_000)
         cold = time.perf_counter() - start
         warm.close()
         result = {

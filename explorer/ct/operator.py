@@ -12,8 +12,8 @@ A is stored as a CSR matrix and A^T as a second CSR matrix holding exactly the s
 so <A x, y> = <x, A^T y> up to summation rounding. When the angles come in pairs theta, theta + pi/2 (every
 even count of uniform angles), only the first half is stored: the rays at theta + pi/2 are those at theta
 applied to the image turned by -pi/2, an exact permutation, so one pass over half the matrix with two
-columns does the work of the full matrix (about twice as fast, half the memory and build time). Autograd through ``A`` yields ``A_adjoint`` and
-vice versa.
+columns does the work of the full matrix (about twice as fast, half the memory and build time). Autograd
+through ``A`` yields ``A_adjoint`` and vice versa.
 """
 
 from __future__ import annotations
