@@ -42,33 +42,37 @@ def _iteration(url: str) -> int:
     return int(parse_qs(urlparse(url).query)["it"][0])
 
 
-def test_toy_step_and_play_move_the_trajectory(page, app_url):
-    page.goto(f"{app_url}/toy?it=200&frame=10")
+def _frame_shown(page) -> int:
+    """The iteration the landscape chart shows now: its slider's active step."""
+    return int(page.evaluate("""() => { const gd = document.querySelector('.st-key-toy_landscape .js-plotly-plot');
+        const s = gd._fullLayout.sliders[0]; return Number(s.steps[s.active].label); }"""))
+
+
+def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, app_url):
+    page.goto(f"{app_url}/toy?it=200&frame=10&follow=0")
     wait_for_app(page)
     assert _iteration(page.url) == 200
     page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function("() => window.location.search.includes('it=210')", timeout=60_000)
-    page.get_by_role("button", name="Play", exact=True).click()
-    # Playback moves the iteration slider frame by frame (the URL follows on pause); a loaded machine may
-    # need a while for the first frame.
-    page.wait_for_function(
-        """() => {
-            const s = [...document.querySelectorAll('[data-testid="stSlider"]')]
-                .find(e => e.innerText.startsWith('Iteration k'));
-            const shown = s && s.innerText.split('\\n').map(v => v.trim()).filter(v => v !== '')[1];
-            return Number(shown) > 210;
-        }""", timeout=120_000)
-    # A click can land while a playback frame re-renders the button; press again until playback stops.
-    pause = page.get_by_role("button", name="Pause", exact=True)
-    for _ in range(20):
-        if pause.count() == 0:
-            break
-        try:
-            pause.click(timeout=5_000)
-        except Exception:  # the button was replaced mid-click; look again
-            pass
-        page.wait_for_timeout(2_000)
-    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
+    wait_for_app(page)
+    chart = '.st-key-toy_landscape .js-plotly-plot'
+    page.evaluate(f"""() => {{ window.__frames = 0;
+        document.querySelector('{chart}').on('plotly_animatingframe', () => window.__frames++); }}""")
+    # Play runs plotly frames in the page: no server rerun while it plays.
+    page.locator(f"{chart} .updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function("() => window.__frames >= 20", timeout=60_000)
+    assert page.locator('[data-testid="stStatusWidget"]').count() == 0
+    page.locator(f"{chart} .updatemenu-button").filter(has_text="Pause").click()
+    paused = _frame_shown(page)
+    assert 210 < paused < 1300
+    # The page reports where playback paused: the server adopts it, and the link and the diagnostics follow.
+    page.wait_for_function(f"() => window.location.search.includes('it={paused}&')"
+                           f" || window.location.search.endsWith('it={paused}')", timeout=60_000)
+    wait_for_app(page)
+    assert _frame_shown(page) == paused
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(f"() => window.location.search.includes('it={paused + 10}')", timeout=60_000)
+    wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "toy_after_play.png"))
 

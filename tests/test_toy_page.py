@@ -87,20 +87,6 @@ def test_step_reset_and_end_move_the_shown_iteration(app: AppTest) -> None:
     assert _iteration(app) == ToyParams().n_iter == _opening_frame(app)
 
 
-def test_the_iteration_the_browser_shows_comes_back_through_the_url(app: AppTest) -> None:
-    """Playback and the slider run in the browser, which writes the shown iteration into the URL; the next
-    rerun adopts it (the diagnostics' marker and the link follow)."""
-    app.query_params["it"] = "650"
-    app.run()
-    assert not app.exception
-    assert _iteration(app) == 650 and _opening_frame(app) == 650
-    marker = [s for s in _charts(app)["toy-diagnostics"]["layout"]["shapes"] if s["line"]["color"] == "crimson"]
-    assert len(marker) == 1 and marker[0]["x0"] == 650
-    app.query_params["it"] = "not a number"
-    app.run()
-    assert not app.exception and _iteration(app) == 650
-
-
 def test_playback_frames_cover_the_run_in_the_browser() -> None:
     """One plotly frame every `frame` iterations, the last iteration and the shown one; Play animates them."""
     at = _page({"n_iter": "40", "frame": "15", "it": "20", "follow": "0"})

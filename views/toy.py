@@ -32,26 +32,39 @@ LANDSCAPE_HEIGHT = 600  # px: with the title above, the whole chart fits a 900 p
 T_OPTIONS = tuple(float(f"{m * 10.0**e:.3g}") for e in range(-3, 1) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8))
 T_OPTIONS += (10.0,)
 BACKDROP_GRID = 101  # F(., t) is evaluated on this many points a side for the landscape image
-# The browser writes the iteration it shows into the page's URL (the next rerun reads it back): it listens to
-# the landscape chart's playback and slider. Same-origin iframe, so it can reach the page; it sends nothing.
-FOLLOW_SCRIPT = """<script>
-const host = window.parent;
-function write(k) {
-  if (k === undefined || k === null || isNaN(Number(k))) return;
-  const url = new URL(host.location.href);
-  if (url.searchParams.get("it") === String(k)) return;
-  url.searchParams.set("it", String(k));
-  host.history.replaceState(host.history.state, "", url);
+# Playback and the chart's slider run in the browser; this script, mounted beside the chart, tells the server
+# the iteration shown once the picture stops (playback ended or paused, slider let go), so the diagnostics, the
+# table and the link follow it. Debounced: dragging the slider sends one value, not one per step.
+SYNC_JS = """
+export default function (component) {
+  const { setTriggerValue } = component;
+  let hooked = null, shown = null, sent = null, timer = null;
+  const settle = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { if (shown !== null && shown !== sent) { sent = shown; setTriggerValue("shown", shown); } },
+                       300);
+  };
+  const hook = () => {
+    const chart = document.querySelector(".st-key-toy_landscape .js-plotly-plot");
+    if (!chart || !chart.on || chart === hooked) return;
+    hooked = chart;
+    const slider = chart._fullLayout.sliders[0];
+    shown = sent = Number(slider.steps[slider.active].label);
+    chart.on("plotly_animatingframe", (e) => { shown = Number(e.name); });
+    chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.label); settle(); });
+    chart.on("plotly_animated", settle);
+    chart.on("plotly_animationinterrupted", settle);
+    // Make the frame the chart opens on plotly's current one, so Play continues from it (not from frame 0).
+    if (window.Plotly) {
+      window.Plotly.animate(chart, [String(shown)], { frame: { duration: 0, redraw: false },
+                                                      transition: { duration: 0 }, mode: "immediate" });
+    }
+  };
+  hook();
+  const poll = setInterval(hook, 400);
+  return () => { clearInterval(poll); clearTimeout(timer); };
 }
-function hook() {
-  const chart = host.document.querySelector(".st-key-toy_landscape .js-plotly-plot");
-  if (!chart || !chart.on || chart.__gncFollowed) return;
-  chart.__gncFollowed = true;
-  chart.on("plotly_animatingframe", (e) => write(e.name));
-  chart.on("plotly_sliderchange", (e) => write(e.step.label));
-}
-setInterval(hook, 400);
-</script>"""
+"""
 CONVEXITY_GRID = 41  # grid side for the convexity threshold bisection (the threshold agrees with 101 here)
 
 
@@ -262,6 +275,20 @@ def transport_ui(n_iter: int, frame: int) -> None:
     cols[2].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
 
 
+@st.cache_resource
+def iteration_sync():
+    """The mount command of the component that reports the iteration the browser shows (registered once)."""
+    return st.components.v2.component("gnc_explorer_toy_iteration_sync", js=SYNC_JS)
+
+
+def adopt_browser_iteration() -> None:
+    """Take the iteration the browser shows when playback or the chart's slider stopped on one."""
+    with st.sidebar:  # no room taken above the chart
+        shown = iteration_sync()(key="toy_sync", height=0).get("shown")
+    if isinstance(shown, (int, float)) and math.isfinite(shown) and shown >= 0:
+        st.session_state[_key("it")] = int(shown)
+
+
 def _step(n_iter: int, frame: int) -> None:
     st.session_state[_key("it")], _ = next_frame(st.session_state.get(_key("it"), 0), n_iter, frame)
 
@@ -361,7 +388,6 @@ def live_view(view: RunView) -> None:
                                frame_backdrop=which, titles=titles, start=start, names=view.names,
                                height=LANDSCAPE_HEIGHT)
         st.plotly_chart(fig, key="toy_landscape", width="stretch")
-    st.iframe(FOLLOW_SCRIPT, height=1)
     st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
                     width="stretch")
 
@@ -432,9 +458,7 @@ def main() -> None:
     state = st.session_state
     if _key("it") not in state:
         state[_key("it")] = params.n_iter if parsed.it < 0 else parsed.it
-    elif "it" in query and query["it"] != state.get("toy_written_it") and parsed.it >= 0:
-        # The browser moved the iteration (playback paused, slider dragged) and wrote it into the URL.
-        state[_key("it")] = parsed.it
+    adopt_browser_iteration()
     state[_key("it")] = int(np.clip(state[_key("it")], 0, params.n_iter))
 
     starts_list = tuple(starts_of(params))
@@ -465,7 +489,6 @@ def main() -> None:
                     follow=bool(state[_key("follow")]))
     query = toy_params_to_query(final)
     state["toy_last_query"] = query
-    state["toy_written_it"] = query["it"]
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
