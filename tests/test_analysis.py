@@ -1,9 +1,11 @@
-"""The authors' toy figures, reproduced qualitatively from the 100 x 100 grid of starts (SPEC.md)."""
+"""The authors' toy figures, reproduced qualitatively from the 100 x 100 grid of starts."""
 
 import numpy as np
 import pytest
 
+from explorer.core import schedules
 from explorer.toy import analysis
+from explorer.toy import fast as toy_fast
 from explorer.core.registry import make_method
 from explorer.core.steps import Armijo, Fixed
 from explorer.toy.problem import ToyProblem
@@ -50,3 +52,19 @@ def test_classify_labels_not_converged():
     minima = np.array([[1.0, 1.0], [5.0, 5.0]])
     labels = analysis.classify(np.array([[1.05, 1.0], [5.0, 4.95], [3.0, 3.0], [np.nan, 0.0]]), minima)
     assert labels.tolist() == [0, 1, analysis.NOT_CONVERGED, analysis.NOT_CONVERGED]
+
+
+def test_a_start_is_described_as_the_basin_map_labels_it(problem) -> None:
+    """The Toy page's results table and the basin map use one rule for where a start ended."""
+    minima = problem.find_minima().numpy()
+    coords, starts = analysis.grid_starts(9)
+    run = analysis.run_grid(problem, make_method("gnc"), Fixed(1.0), t_max=0.3, n_iter=400, grid=9)
+    ts = schedules.make("linear", 0.3, problem.t_min, 400).numpy()
+    finals = toy_fast.run(problem, starts, ts, make_method("gnc"), Fixed(1.0)).final
+    words = [analysis.describe_end(f, minima) for f in finals]
+    expected = ["not converged" if lab < 0 else analysis.MINIMA_NAMES[lab] for lab in run.labels.ravel()]
+    assert [w.split(" (")[0] for w in words] == expected
+    assert len(set(expected)) >= 2  # the grid shows more than one outcome
+    assert analysis.describe_end(np.array([np.nan, 0.0]), minima) == "diverged"
+    far = analysis.describe_end(np.array([9.0, 9.0]), minima)
+    assert far.startswith("not converged (") and "from" in far

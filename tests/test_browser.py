@@ -129,3 +129,23 @@ def test_lesson_with_maps_survives_a_control_change(page, app_url):
     page.reload()
     wait_for_app(page, timeout_ms=300_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+OVERLAPS = """(selector) => { const gd = document.querySelector(selector);
+    const boxes = [...gd.querySelectorAll('.xtick text, .ytick text, .g-gtitle, .annotation-text, .g-xtitle, .g-ytitle')]
+        .map(e => [e.textContent, e.getBoundingClientRect()]).filter(([t, r]) => t && r.width > 0);
+    const hits = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [a, p] = boxes[i], [b, q] = boxes[j];
+        if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) hits.push(a + ' / ' + b);
+    }
+    return hits; }"""
+
+
+def test_toy_charts_have_no_colliding_labels(page, app_url):
+    page.goto(f"{app_url}/toy?starts=random&k=8")
+    wait_for_app(page)
+    for key in ("toy_landscape", "toy_diagnostics"):
+        selector = f".st-key-{key} .js-plotly-plot"
+        assert page.locator(selector).count() == 1
+        assert page.evaluate(OVERLAPS, selector) == [], key

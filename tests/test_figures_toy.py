@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from explorer.figures.toy import (DIAGNOSTICS, backdrop_source, basin_figure, diagnostics_figure, landscape_figure,
-                                  rate_figure, reach_figure)
+from explorer.figures.toy import (DIAGNOSTICS, PATH_COLOURS, backdrop_source, basin_figure, diagnostics_figure,
+                                  landscape_figure, rate_figure, reach_figure, start_dash, start_style)
 
 MINIMA = np.array([[1.0, 1.0], [1.0142, -1.8494], [6.6719, -0.8377], [-6.6691, 3.6986]])
 
@@ -130,6 +130,21 @@ def test_basin_map_has_labels_and_minima() -> None:
     assert fig.data[0].customdata[0][0] == "not converged" and fig.data[0].customdata[0][1] == "x*"
     assert {"x*", "local minima of f", "Ax = y"} <= {tr.name for tr in fig.data}
     assert fig.layout.yaxis.scaleanchor == "x"
+
+
+def test_basin_legend_names_only_the_outcomes_present() -> None:
+    coords = np.linspace(-10, 10, 4)
+    fig = basin_figure(coords, np.array([[0, 0, 2, 2]] * 4), MINIMA, title="basin")
+    assert list(fig.data[0].colorbar.ticktext) == ["x*", "local min 2"]
+    assert list(fig.data[0].colorbar.tickvals) == [0, 2]
+
+
+def test_every_start_of_twenty_has_its_own_colour_and_shape() -> None:
+    styles = {start_style(i) for i in range(20)}
+    assert len(styles) == 20
+    # Diagnostics lines have no markers: there the pass shows as the dash, so colour and dash tell them apart.
+    assert len({(start_style(i)[0], start_dash(i)) for i in range(20)}) == 20
+    assert "#000000" not in PATH_COLOURS  # the paths cross dark shading
 
 
 def test_reach_map_is_a_share() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.app.urlstate import ToyParams, toy_params_to_query
+from explorer.app.urlstate import PRESETS, ToyParams, toy_params_to_query
 
 PAGE = Path(__file__).resolve().parents[1] / "views" / "toy.py"
 TIMEOUT = 120
@@ -270,3 +270,17 @@ def test_the_equations_follow_the_method_and_step_rule() -> None:
     shown = [e.value.strip("$\n") for e in at.latex]
     assert METHODS["gd"].latex in shown and STEP_RULES["armijo"].latex in shown
     assert METHODS["gnc"].latex not in shown
+
+
+def test_the_preset_says_when_its_settings_were_changed() -> None:
+    at = _page({"n_iter": "1300"})
+
+    def notes() -> list[str]:
+        return [c.value for c in at.sidebar.caption if "your own" in c.value]
+
+    assert notes() == []
+    at.number_input(key="toy_t_max").set_value(2.0).run()
+    assert not at.exception
+    assert len(notes()) == 1 and "(-3.94, -7.17)" in notes()[0] and "t_max" in notes()[0]
+    at.number_input(key="toy_t_max").set_value(3.511).run()
+    assert notes() == []

@@ -18,8 +18,8 @@ from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
-from explorer.figures.toy import (MINIMA_NAMES, backdrop_source, basin_figure, diagnostics_figure, landscape_figure,
-                                  rate_figure, reach_figure)
+from explorer.figures.toy import (MINIMA_NAMES, START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
+                                  landscape_figure, rate_figure, reach_figure, start_style)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
 from explorer.toy.problem import ToyProblem
 from explorer.app.urlstate import (PRESETS, START_MODES, SWEEP_SIZES, ToyParams, candidate_names, format_points,
@@ -190,17 +190,24 @@ def _value(name: str, parsed: ToyParams):
     return value
 
 
+def _preset_settings(name: str) -> dict[str, object]:
+    """The settings a preset stands for: the authors' method, step rule and t_max, with the default schedule."""
+    preset, defaults = PRESETS[name], ToyParams()
+    return {"method": preset.method, "step_rule": preset.step_rule, "t_max": preset.t_max,
+            "step_size": defaults.step_size, "schedule": "linear", "t_min": defaults.t_min,
+            "n_iter": defaults.n_iter}
+
+
 def _apply_preset() -> None:
     """A preset also sets the method, the step rule and the schedule the authors used."""
-    preset = PRESETS[st.session_state[_key("preset")]]
-    defaults = ToyParams()
-    st.session_state[_key("method")] = preset.method
-    st.session_state[_key("step_rule")] = preset.step_rule
-    st.session_state[_key("t_max")] = preset.t_max
-    st.session_state[_key("step_size")] = defaults.step_size
-    st.session_state[_key("schedule")] = "linear"
-    st.session_state[_key("t_min")] = defaults.t_min
-    st.session_state[_key("n_iter")] = defaults.n_iter
+    for name, value in _preset_settings(st.session_state[_key("preset")]).items():
+        st.session_state[_key(name)] = value
+
+
+def _changed_from_preset(name: str) -> list[str]:
+    """The settings the user changed since choosing the preset (their widget labels' names)."""
+    state = st.session_state
+    return [field for field, value in _preset_settings(name).items() if state.get(_key(field)) != value]
 
 
 def solver_ui() -> None:
@@ -239,6 +246,12 @@ def _starts_widgets() -> None:
     if mode == "preset":
         st.selectbox("Sample path (also sets method, step rule and t_max)", list(PRESETS),
                      format_func=lambda name: PRESETS[name].label, key=_key("preset"), on_change=_apply_preset)
+        changed = _changed_from_preset(st.session_state[_key("preset")])
+        if changed:
+            # The preset's label names the authors' outcome; with other settings only its start still holds.
+            x1, x2 = PRESETS[st.session_state[_key("preset")]].start
+            st.caption(f"Now the start ({x1:g}, {x2:g}) with your own {', '.join(changed)}: the outcome above "
+                       "is the authors', not necessarily this run's.")
     elif mode == "random":
         left, right = st.columns(2)
         left.number_input("K random starts", min_value=1, max_value=20, key=_key("k"))
@@ -393,19 +406,21 @@ def live_view(view: RunView) -> None:
 
 
 def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
-    """Where each start ended: the minimum it reached, f and |grad f| there."""
-    labels = analysis.classify(np.nan_to_num(result.final, nan=np.inf), view.minima)
-    ends = ["diverged" if d else ("not converged" if lab < 0 else MINIMA_NAMES[lab])
-            for d, lab in zip(diverged, labels)]
+    """Where each start ended: the minimum it reached, f and |grad f| there; each start in its charts' colour."""
+    styles = [start_style(i) for i in range(len(view.names))]
     table = pd.DataFrame({
+        "": [START_GLYPHS[symbol] for _, symbol in styles],
         "start": view.names,
         "x_N": [format_points([tuple(p)]) if np.isfinite(p).all() else "-" for p in result.final.round(4)],
         "f(x_N)": result.f,
         "|grad f(x_N)|": result.grad_norm,
-        "ends at": ends,
+        "ends at": [analysis.describe_end(f, view.minima, d) for f, d in zip(result.final, diverged)],
     })
     table.loc[diverged, ["f(x_N)", "|grad f(x_N)|"]] = np.nan
-    st.dataframe(table, hide_index=True, width="stretch")
+    colours = [f"color: {colour}" for colour, _ in styles]
+    styled = table.style.apply(lambda column: colours, subset=[""]).format(
+        {"f(x_N)": "{:.4g}", "|grad f(x_N)|": "{:.3g}"}, na_rep="-")
+    st.dataframe(styled, hide_index=True, width="stretch")
 
 
 def maps_view(params: ToyParams, minima: np.ndarray) -> None:

@@ -15,11 +15,14 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
 
+from explorer.toy.analysis import MINIMA_NAMES
+
 # Okabe and Ito's colour-blind-safe palette (black left out: the paths cross dark shading), each colour with a
 # marker shape of its own on every pass, so 21 starts stay distinct by colour and shape together.
 PATH_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442")
 PATH_SYMBOLS = ("circle", "square", "diamond")
-MINIMA_NAMES = ("x*", "local min 1", "local min 2", "local min 3")  # order of ToyProblem.find_minima
+PATH_DASHES = ("solid", "dash", "dot")  # the lines of the diagnostics, by the same pass
+START_GLYPHS = {"circle": "●", "square": "■", "diamond": "◆"}  # the marker shapes as text, for tables
 LABEL_COLOURS = ("#d9d9d9", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd")  # not converged, x*, local 1..3
 _BACKDROP_PX = 320  # side of the landscape image in pixels; the browser smooths it to the chart's size
 _MARGIN = dict(l=10, r=10, t=40, b=10)
@@ -29,6 +32,11 @@ _EPS = 1e-3  # offset of the log-scaled contours, so the minima show as distinct
 def start_style(i: int) -> tuple[str, str]:
     """Colour and marker shape of start i: shared by every chart and the results table."""
     return PATH_COLOURS[i % len(PATH_COLOURS)], PATH_SYMBOLS[(i // len(PATH_COLOURS)) % len(PATH_SYMBOLS)]
+
+
+def start_dash(i: int) -> str:
+    """Line dash of start i in the diagnostics: changes where the colours start over, as the shape does."""
+    return PATH_DASHES[(i // len(PATH_COLOURS)) % len(PATH_DASHES)]
 
 
 def _equal_aspect(fig: go.Figure, window: tuple[float, float]) -> None:
@@ -225,7 +233,7 @@ DIAGNOSTICS = (
 
 
 def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, names: Sequence[str] | None = None,
-                       height: int = 560) -> go.Figure:
+                       height: int = 620) -> go.Figure:
     """Per-iteration diagnostics of every start on shared-x subplots, a vertical line at `iteration`.
 
     Parameters
@@ -237,7 +245,8 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
         The shown iteration k.
     """
     rows = len(DIAGNOSTICS)
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.025,
+    # Room between the panels so no axis's tick labels run into the next panel's.
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[label for _, label, _ in DIAGNOSTICS])
     n_starts, n = np.asarray(records["t"]).shape
     names = list(names) if names is not None else [f"start {i + 1}" for i in range(n_starts)]
@@ -252,18 +261,20 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
         for i in range(n_starts):
             colour, _ = start_style(i)
             fig.add_trace(go.Scatter(x=k, y=data[i], mode="lines", name=names[i], legendgroup=names[i],
-                                       showlegend=row == 1, line=dict(color=colour, width=1.5),
-                                       hovertemplate=f"{names[i]}<br>k = %{{x}}<br>{label} = %{{y:.4g}}"
-                                                     "<extra></extra>"),
+                                     showlegend=row == 1, line=dict(color=colour, width=1.5, dash=start_dash(i)),
+                                     hovertemplate=f"{names[i]}<br>k = %{{x}}<br>{label} = %{{y:.4g}}"
+                                                   "<extra></extra>"),
                           row=row, col=1)
         if log:
-            fig.update_yaxes(type="log", nticks=3, exponentformat="power", row=row, col=1)
+            # Powers of ten only: the 2 and 5 between them crowd a short panel.
+            fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=row, col=1)
     fig.add_hline(y=0, line=dict(color="grey", width=1, dash="dot"), row=rows, col=1)
     fig.update_yaxes(range=[-1.05, 1.05], row=rows, col=1)
     fig.add_shape(type="line", x0=iteration, x1=iteration, xref="x", yref="paper", y0=0, y1=1,
                   line=dict(color="crimson", width=1.5))
     fig.update_xaxes(title_text="iteration k", row=rows, col=1)
     fig.update_annotations(font_size=12, x=0.0, xanchor="left")
+    fig.update_yaxes(tickfont_size=10)
     fig.update_layout(height=height, margin=_MARGIN, uirevision="toy-diagnostics", showlegend=False)
     return fig
 
@@ -285,10 +296,12 @@ def basin_figure(coords: np.ndarray, labels: np.ndarray, minima: np.ndarray, *, 
     for i, colour in enumerate(LABEL_COLOURS):
         scale += [[i / n, colour], [(i + 1) / n, colour]]
     names = ("not converged",) + MINIMA_NAMES
+    present = sorted(int(v) for v in np.unique(np.asarray(labels, dtype=int)))
     fig = go.Figure(go.Heatmap(
         x=coords, y=coords, z=np.asarray(labels, dtype=float), zmin=-1.5, zmax=n - 1.5, colorscale=scale,
         customdata=np.asarray(names, dtype=object)[np.asarray(labels, dtype=int) + 1], name="basin",
-        colorbar=dict(tickvals=list(range(-1, n - 1)), ticktext=list(names), thickness=12, len=0.9),
+        # The legend names only the outcomes some start had.
+        colorbar=dict(tickvals=present, ticktext=[names[v + 1] for v in present], thickness=12, len=0.9),
         hovertemplate="start (%{x:.2f}, %{y:.2f}) -> %{customdata}<extra></extra>",
     ))
     fig.add_trace(_solution_line(window))

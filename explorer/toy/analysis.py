@@ -17,6 +17,7 @@ from explorer.toy import fast as toy_fast
 from explorer.toy.problem import WINDOW, ToyProblem
 
 NOT_CONVERGED = -1  # label of a start that ends near no minimum
+MINIMA_NAMES = ("x*", "local min 1", "local min 2", "local min 3")  # labels 0..3, the order of find_minima
 RADIUS = 0.1  # a start "reaches" a point when it ends within this distance
 STATIONARY_TOL = 0.1  # |grad f| below this counts as stationary
 
@@ -42,6 +43,18 @@ def classify(final: np.ndarray, minima: np.ndarray, radius: float = RADIUS) -> n
     nearest = dist.argmin(1)
     ok = np.isfinite(dist).all(1) & (dist.min(1, initial=np.inf, where=np.isfinite(dist)) < radius)
     return np.where(ok, nearest, NOT_CONVERGED)
+
+
+def describe_end(final: np.ndarray, minima: np.ndarray, diverged: bool = False) -> str:
+    """Where one start ended, in words, by the rule of the basin map (`classify`), with the distance when it
+    reached no minimum. final: shape (2,); minima: shape (M, 2), x* first; names from MINIMA_NAMES."""
+    if diverged or not np.isfinite(final).all():
+        return "diverged"
+    label = int(classify(np.asarray(final, dtype=float)[None], minima)[0])
+    if label != NOT_CONVERGED:
+        return MINIMA_NAMES[label]
+    dist = np.linalg.norm(np.asarray(minima) - final, axis=1)
+    return f"not converged ({dist.min():.2g} from {MINIMA_NAMES[int(dist.argmin())]})"
 
 
 @dataclass
