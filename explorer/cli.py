@@ -261,6 +261,10 @@ def cmd_bench(args) -> int:
         from explorer.bench import ct as bench
 
         result = bench.run(args.json, threads=args.threads)
+    elif args.what == "toy-browser":
+        from explorer.bench import toy_browser as bench
+
+        result = bench.run(args.json)
     else:
         from explorer.bench import operator as bench
 
@@ -375,7 +379,8 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     _add_ct_parser(sub)
 
     p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator or CT reconstruction")
-    p.add_argument("what", choices=["toy", "operator", "ct"])
+    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser"],
+                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium)")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
     p.add_argument("--sweep-count", type=_number(int, low=1, high=1000, name="--sweep-count"), default=100,

@@ -82,3 +82,30 @@ def test_line_search_block_kernel_matches_one_start_at_a_time(method, rule):
     # Near a flat minimum an Armijo test can be decided by rounding, so positions agree to a tolerance.
     assert np.mean(np.abs(blocks.final - single.final).max(1) < 1e-3) >= 0.98
     assert np.mean(blocks.hits == single.hits) >= 0.99
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_a_recorded_run_before_the_kernels_compile_has_the_kernels_fields(setting, method):
+    """The page's first runs after installation use the solver core; they must look like the kernels' runs."""
+    problem, _, ts = setting
+    x0 = np.array([[-3.94, -7.17], [9.19, 4.14]])
+    core = toy_fast._core_recorded(problem, x0, ts.numpy(), make_method(method), Fixed(1.0))
+    fast = toy_fast.run(problem, x0, ts.numpy(), make_method(method), Fixed(1.0), record=True)
+    assert core is not None
+    assert core.path.shape == fast.path.shape and set(core.records) == set(fast.records)
+    np.testing.assert_allclose(core.path, fast.path, atol=1e-6)
+    np.testing.assert_allclose(core.final, fast.final, atol=1e-6)
+    np.testing.assert_allclose(core.f, fast.f, rtol=1e-6)
+    np.testing.assert_allclose(core.grad_norm, fast.grad_norm, rtol=1e-4, atol=1e-9)
+    for name in ("t", "step", "f", "taken"):
+        np.testing.assert_allclose(core.records[name], fast.records[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    assert not core.diverged.any()
+
+
+def test_a_diverging_run_waits_for_the_kernels(setting):
+    """The core stops every start at a divergence, the kernels only the one: such runs are left to the kernels."""
+    problem, _, ts = setting
+    x0 = np.array([[-3.94, -7.17]])
+    assert toy_fast._core_recorded(problem, x0, ts.numpy(), make_method("gd"), Fixed(1e6)) is None
+    result = toy_fast.run_recorded(problem, x0, ts.numpy(), make_method("gd"), Fixed(1e6))
+    assert result.diverged.all()

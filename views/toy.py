@@ -85,12 +85,11 @@ def _nearest_t(t: float) -> float:
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_run(method: str, step_rule: str, step_size: float, schedule: str, t_max: float, t_min: float, n_iter: int,
                data_weight: float, prior_weight: float, starts: tuple[tuple[float, float], ...]) -> toy_fast.FastResult:
-    """Every iterate and diagnostic of the chosen method from each start (fused backend)."""
+    """Every iterate and diagnostic of the chosen method from each start (see toy_fast.run_recorded)."""
     problem = ToyProblem(data_weight=data_weight, prior_weight=prior_weight, t_min=t_min)
     ts = schedules.make(schedule, t_max, t_min, n_iter).numpy()
     rule = make_step_rule(step_rule, step_size)
-    return toy_fast.run(problem, np.array(starts, dtype=float), ts, make_method(method), rule,
-                        record=True)
+    return toy_fast.run_recorded(problem, np.array(starts, dtype=float), ts, make_method(method), rule)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -30,17 +30,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout_s: float = 120.0, log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def streamlit_server(timeout_s: float = 120.0, log: Path | None = None,
+                     env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """`streamlit run app.py` from the checkout; yields (base URL, process) once it answers its health check.
 
-    The server's output goes to `log` when given (it says why a start failed), else nowhere.
+    The server's output goes to `log` when given (it says why a start failed), else nowhere; `env` adds to
+    the environment.
     """
     port = free_port()
     out = open(log, "w") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout_s
