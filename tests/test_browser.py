@@ -132,7 +132,8 @@ def test_lesson_with_maps_survives_a_control_change(page, app_url):
 
 
 OVERLAPS = """(selector) => { const gd = document.querySelector(selector);
-    const boxes = [...gd.querySelectorAll('.xtick text, .ytick text, .g-gtitle, .annotation-text, .g-xtitle, .g-ytitle')]
+    const boxes = [...gd.querySelectorAll('.xtick text, .ytick text, .g-gtitle, .annotation-text, .g-xtitle, '
+        + '.g-ytitle')]
         .map(e => [e.textContent, e.getBoundingClientRect()]).filter(([t, r]) => t && r.width > 0);
     const hits = [];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.app.urlstate import PRESETS, ToyParams, toy_params_to_query
+from explorer.app.urlstate import ToyParams, toy_params_to_query
 
 PAGE = Path(__file__).resolve().parents[1] / "views" / "toy.py"
 TIMEOUT = 120

@@ -18,7 +18,7 @@ from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
-from explorer.figures.toy import (MINIMA_NAMES, START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
+from explorer.figures.toy import (START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
                                   landscape_figure, rate_figure, reach_figure, start_style)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
 from explorer.toy.problem import ToyProblem
@@ -41,8 +41,9 @@ export default function (component) {
   let hooked = null, shown = null, sent = null, timer = null;
   const settle = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { if (shown !== null && shown !== sent) { sent = shown; setTriggerValue("shown", shown); } },
-                       300);
+    timer = setTimeout(() => {
+      if (shown !== null && shown !== sent) { sent = shown; setTriggerValue("shown", shown); }
+    }, 300);
   };
   const hook = () => {
     const chart = document.querySelector(".st-key-toy_landscape .js-plotly-plot");
