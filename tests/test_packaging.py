@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from explorer.app import launch
+from explorer.bench.browser import free_port, wait_healthy
 from explorer.priors import weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,30 +65,16 @@ def test_the_wheel_holds_every_subpackage_the_weights_the_app_and_the_command(tm
     assert {f"Requires-Dist: {pin}" for pin in pins if pin} <= set(metadata.splitlines())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_python_m_explorer_app_serves_the_app(tmp_path):
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "app.log", "w")
     # Started from another folder: the app's config must not depend on the working directory.
     proc = subprocess.Popen([sys.executable, "-m", "explorer", "app", f"--server.port={port}",
                              "--server.address=127.0.0.1"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.time() < deadline, (tmp_path / "app.log").read_text()
-            time.sleep(0.5)
+        assert wait_healthy(f"http://127.0.0.1:{port}", proc, 120), (tmp_path / "app.log").read_text()
     finally:
         proc.terminate()  # the launcher passes SIGTERM on to its Streamlit server
         try:

@@ -29,6 +29,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, server: subprocess.Popen, timeout_s: float) -> bool:
+    """Poll a Streamlit server's health check until it answers (True), or the process ends or time runs out."""
+    deadline = time.time() + timeout_s
+    while server.poll() is None and time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 @contextlib.contextmanager
 def streamlit_server(timeout_s: float = 120.0, log: Path | None = None,
                      env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
@@ -45,16 +58,8 @@ def streamlit_server(timeout_s: float = 120.0, log: Path | None = None,
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start" + (f"; see {log}" if log else ""))
-            time.sleep(0.5)
+        if not wait_healthy(url, server, timeout_s):
+            raise RuntimeError("streamlit did not start" + (f"; see {log}" if log else ""))
         yield url, server
     finally:
         server.terminate()

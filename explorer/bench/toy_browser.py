@@ -27,6 +27,7 @@ SIGNATURE = """() => { const gd = document.querySelector('%s');
 
 
 def _open(browser, url: str, width: int = 1440, height: int = 900):
+    """A new page at url, returned once the landscape chart is drawn."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     page.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); return gd && gd._fullLayout; }}",
@@ -34,18 +35,16 @@ def _open(browser, url: str, width: int = 1440, height: int = 900):
     return page
 
 
+def _seconds_to_chart(browser, url: str) -> float:
+    """Seconds from navigating a new page to url until the landscape chart is drawn."""
+    start = time.perf_counter()
+    _open(browser, url).close()
+    return time.perf_counter() - start
+
+
 def first_figure(browser, url: str, repeats: int = 3) -> list[float]:
     """Seconds from navigation to the landscape chart drawn, on a server that has served the page before."""
-    times = []
-    for _ in range(repeats):
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        start = time.perf_counter()
-        page.goto(f"{url}/toy")
-        page.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); "
-                               "return gd && gd._fullLayout; }", timeout=300_000)
-        times.append(time.perf_counter() - start)
-        page.close()
-    return times
+    return [_seconds_to_chart(browser, f"{url}/toy") for _ in range(repeats)]
 
 
 def control_changes(browser, url: str, values=(3.2, 2.9, 2.6, 2.3, 2.0, 1.7, 1.4)) -> list[float]:
@@ -106,14 +105,7 @@ def first_visit_after_install(browser) -> float:
     """Seconds to the first figure on a server whose compiled toy kernels are not cached yet (a fresh install):
     numba compiles them on first use. An empty cache folder stands in for the fresh install."""
     with tempfile.TemporaryDirectory() as cache, streamlit_server(env={"NUMBA_CACHE_DIR": cache}) as (url, _):
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        start = time.perf_counter()
-        page.goto(f"{url}/toy")
-        page.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); "
-                               "return gd && gd._fullLayout; }", timeout=300_000)
-        seconds = time.perf_counter() - start
-        page.close()
-    return seconds
+        return _seconds_to_chart(browser, f"{url}/toy")
 
 
 def run(json_path: str | None = None) -> dict:
@@ -122,13 +114,7 @@ def run(json_path: str | None = None) -> dict:
     with chromium() as browser:
         fresh = first_visit_after_install(browser)
     with streamlit_server() as (url, _), chromium() as browser:
-        warm = browser.new_page()
-        start = time.perf_counter()
-        warm.goto(f"{url}/toy")
-        warm.wait_for_function(f"() => {{ const gd = document.querySelector('{CHART}'); "
-                               "return gd && gd._fullLayout; }", timeout=300_000)
-        cold = time.perf_counter() - start
-        warm.close()
+        cold = _seconds_to_chart(browser, f"{url}/toy")
         result = {
             "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine()},
             "first_figure_fresh_install_s": fresh,
