@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import math
 import os
 import signal
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import torch
 
-from explorer.imaging.phantoms import ellipse_batch
+from explorer.core.files import atomic_path, atomic_write_bytes, one_line, read_regular_file
 from explorer.core.sde import VPSDE
+from explorer.imaging.phantoms import ellipse_batch
 from explorer.priors.unet import DEFAULT_CHANNELS, EnergyUNet, energy_and_score
 from explorer.priors.weights import model_config, save_weights
 
@@ -54,6 +56,55 @@ class TrainConfig:
     log: str | None = None  # CSV loss log (default: ckpt_dir/loss.csv)
     log_every: int = 10  # steps between CSV rows and progress lines
     resume: bool = False  # continue from ckpt_dir/checkpoint.pt when present
+    overwrite: bool = False  # start afresh even though ckpt_dir holds a checkpoint (which is then replaced)
+
+
+MAX_CHECKPOINT_BYTES = 2 * 1024**3  # a checkpoint of the largest network check_config allows fits
+
+
+def check_config(config: TrainConfig) -> None:
+    """Refuse settings a run cannot use, before any work: ValueError naming the setting.
+
+    The image side must be a multiple of 2 ** (levels - 1), so that every down-sampling of the U-Net
+    halves it exactly.
+    """
+    levels = len(config.channels)
+    if not 1 <= levels <= 6 or not all(isinstance(c, int) and 1 <= c <= 1024 for c in config.channels):
+        raise ValueError(f"--channels must be 1 to 6 integers in [1, 1024], got {list(config.channels)}")
+    multiple = 2 ** (levels - 1)
+    if not 8 <= config.size <= 1024 or config.size % multiple:
+        raise ValueError(f"--size must be in [8, 1024] and a multiple of {multiple} for {levels} levels, "
+                         f"got {config.size}")
+    checks = [
+        ("--steps", config.steps, 1 <= config.steps <= 10**9, "an integer in [1, 1e9]"),
+        ("--batch", config.batch, 1 <= config.batch <= 4096, "an integer in [1, 4096]"),
+        ("--lr", config.lr, 0 < config.lr <= 10, "a number in (0, 10]"),
+        ("--ema", config.ema, 0 <= config.ema < 1, "a number in [0, 1)"),
+        ("--small-t-share", config.small_t_share, 0 <= config.small_t_share <= 1, "a number in [0, 1]"),
+        ("--ckpt-every", config.ckpt_every, 0 < config.ckpt_every <= 1e9, "a number of seconds in (0, 1e9]"),
+        ("--log-every", config.log_every, 1 <= config.log_every <= 10**9, "an integer in [1, 1e9]"),
+    ]
+    for flag, value, ok, wanted in checks:  # the comparisons are False for NaN, so NaN is refused too
+        if not ok:
+            raise ValueError(f"{flag} must be {wanted}, got {value}")
+    if not config.ckpt_dir.strip():
+        raise ValueError("--ckpt-dir must not be empty")
+    folder = Path(config.ckpt_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--ckpt-dir {folder} exists and is not a folder")
+    if config.log is not None and (not config.log.strip() or Path(config.log).is_dir()):
+        raise ValueError(f"--log must name a file, got {config.log!r}")
+    try:
+        device = torch.device(config.device)
+    except RuntimeError:
+        raise ValueError(f"--device {config.device!r} is not a torch device") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {config.device}: CUDA is not available here")
+    if config.resume and config.overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    path = checkpoint_path(config)
+    if not config.resume and not config.overwrite and (path.exists() or path.is_symlink()):
+        raise ValueError(f"{path} holds a checkpoint; continue it with --resume or replace it with --overwrite")
 
 
 def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5) -> torch.Tensor:
@@ -142,29 +193,58 @@ def save_checkpoint(state: TrainState, config: TrainConfig) -> Path:
         "config": net_config,
         "train_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
     }
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     save_weights(state.ema.state_dict(), path.parent / "ema.safetensors", dict(net_config, ema=True))
     return path
 
 
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """A training checkpoint's content (see `save_checkpoint`), read without unpickling code.
+
+    Raises
+    ------
+    ValueError
+        The path is not a regular file, too large, truncated, or not a checkpoint of this trainer.
+    """
+    try:
+        data = read_regular_file(path, MAX_CHECKPOINT_BYTES)
+        ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ValueError(f"no checkpoint at {path}") from None
+    except Exception as exc:  # noqa: BLE001 - torch.load raises many types on a damaged or foreign file
+        raise ValueError(f"{path} is not a readable training checkpoint ({one_line(exc)})") from None
+    keys = {"model", "ema", "optimizer", "generator", "step", "ema_loss", "seconds", "config"}
+    if not isinstance(ckpt, dict) or not keys <= ckpt.keys() or not isinstance(ckpt["config"], dict):
+        raise ValueError(f"{path} is not a training checkpoint of this trainer")
+    return ckpt
+
+
 def load_checkpoint(state: TrainState, config: TrainConfig) -> bool:
-    """Restore state in place from the run's checkpoint; False when there is none."""
+    """Restore state in place from the run's checkpoint; False when there is none.
+
+    Raises
+    ------
+    ValueError
+        The checkpoint is damaged, foreign, or of a network with other channels.
+    """
     path = checkpoint_path(config)
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return False
-    ckpt = torch.load(path, map_location=config.device, weights_only=True)
-    if list(ckpt["config"]["channels"]) != list(config.channels):
-        raise ValueError(f"checkpoint {path} has channels {ckpt['config']['channels']}, "
+    ckpt = read_checkpoint(path)
+    if list(ckpt["config"].get("channels", [])) != list(config.channels):
+        raise ValueError(f"checkpoint {path} has channels {ckpt['config'].get('channels')}, "
                          f"not {list(config.channels)}")
-    state.model.load_state_dict(ckpt["model"])
-    state.ema.load_state_dict(ckpt["ema"])
-    state.optimizer.load_state_dict(ckpt["optimizer"])
-    state.generator.set_state(ckpt["generator"].cpu())
-    state.step = int(ckpt["step"])
-    state.ema_loss = float(ckpt["ema_loss"])
-    state.seconds = float(ckpt["seconds"])
+    try:
+        state.model.load_state_dict(ckpt["model"])
+        state.ema.load_state_dict(ckpt["ema"])
+        state.optimizer.load_state_dict(ckpt["optimizer"])
+        state.generator.set_state(ckpt["generator"].cpu())
+        state.step = int(ckpt["step"])
+        state.ema_loss = float(ckpt["ema_loss"])
+        state.seconds = float(ckpt["seconds"])
+    except Exception as exc:  # noqa: BLE001 - shapes, dtypes and types of a damaged file fail in many ways
+        raise ValueError(f"checkpoint {path} does not fit this run ({one_line(exc)})") from None
     return True
 
 
@@ -214,6 +294,7 @@ def train(config: TrainConfig, progress=None) -> TrainState:
         The final state; a checkpoint of it is on disk. SIGTERM and Ctrl-C stop after the current
         step with a checkpoint written.
     """
+    check_config(config)
     state = init_state(config)
     if config.resume:
         load_checkpoint(state, config)
@@ -263,11 +344,11 @@ def _start_log(path: Path, step: int) -> None:
     """
     header = "step,loss,ema_loss,seconds,lr\n"
     if step == 0 or not path.exists():
-        path.write_text(header)
+        atomic_write_bytes(path, header.encode())
         return
     lines = path.read_text().splitlines(keepends=True)[1:]
     kept = [line for line in lines if line.split(",")[0].isdigit() and int(line.split(",")[0]) <= step]
-    path.write_text(header + "".join(kept))
+    atomic_write_bytes(path, (header + "".join(kept)).encode())
 
 
 def _main_thread() -> bool:
@@ -306,7 +387,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ckpt-every", type=float, default=d.ckpt_every, help="seconds between checkpoints")
     parser.add_argument("--log", default=d.log, help="CSV loss log (default: CKPT_DIR/loss.csv)")
     parser.add_argument("--log-every", type=int, default=d.log_every, help="steps between log rows")
-    parser.add_argument("--resume", action="store_true", help="continue from CKPT_DIR/checkpoint.pt")
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument("--resume", action="store_true", help="continue from CKPT_DIR/checkpoint.pt")
+    resume.add_argument("--overwrite", action="store_true",
+                        help="start afresh and replace CKPT_DIR/checkpoint.pt (without it, an existing one is kept)")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -315,11 +399,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
                        channels=tuple(args.channels), ema=args.ema, small_t_share=args.small_t_share,
                        seed=args.seed, bf16=args.bf16, device=args.device, ckpt_dir=args.ckpt_dir,
                        ckpt_every=args.ckpt_every, log=args.log, log_every=args.log_every,
-                       resume=args.resume)
+                       resume=args.resume, overwrite=args.overwrite)
 
 
 def run(args: argparse.Namespace) -> int:
     """Train from parsed flags, printing progress to stderr; returns an exit status."""
+    if args.threads is not None and not 1 <= args.threads <= 256:
+        raise ValueError(f"--threads must be an integer in [1, 256], got {args.threads}")
     if args.threads:
         torch.set_num_threads(args.threads)
     config = config_from_args(args)

@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save
 
+from explorer.core.files import atomic_write_bytes, one_line, read_regular_file
 from explorer.core.sde import VPSDE
 from explorer.priors.unet import EnergyUNet
 
@@ -31,6 +31,10 @@ REBUILD_COMMAND = (
     "assets/training/README.md says how to start from the committed checkpoint), then export it with "
     "python -m explorer.priors.weights runs/training/prior64/checkpoint.pt explorer/priors/assets/prior64.safetensors"
 )
+MAX_SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
+MAX_WEIGHTS_BYTES = 200 * 1024 * 1024  # the shipped prior is 3 MB
+MAX_LEVELS = 6  # U-Net levels a sidecar may name
+MAX_CHANNELS = 1024  # channels per level a sidecar may name
 
 
 class WeightsError(RuntimeError):
@@ -68,15 +72,6 @@ def model_from_config(config: dict) -> EnergyUNet:
     return EnergyUNet(tuple(int(c) for c in config["channels"]), sde, float(config["sigma_data"]))
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def save_weights(state_dict: dict[str, torch.Tensor], path: str | os.PathLike, config: dict) -> str:
     """Write float32 weights as safetensors plus a JSON sidecar with config and SHA-256.
 
@@ -91,45 +86,116 @@ def save_weights(state_dict: dict[str, torch.Tensor], path: str | os.PathLike, c
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in state_dict.items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt"})
-    os.chmod(tmp, 0o644)  # safetensors creates the file private; shipped weights are for everyone
-    os.replace(tmp, path)
-    sha = file_sha256(path)
+    data = save(tensors, metadata={"format": "pt"})
+    sha = hashlib.sha256(data).hexdigest()
+    atomic_write_bytes(path, data)
     sidecar = dict(config, sha256=sha, file=path.name)
-    _atomic_write_bytes(sidecar_path(path), (json.dumps(sidecar, indent=2) + "\n").encode())
+    atomic_write_bytes(sidecar_path(path), (json.dumps(sidecar, indent=2) + "\n").encode())
     return sha
+
+
+def _is_int(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _is_real(value, low: float, high: float) -> bool:
+    # The bounds also refuse NaN and infinities, which JSON's parser accepts.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+
+
+def check_config(config) -> dict:
+    """The sidecar's content if it describes a network this code can build, else ValueError saying why.
+
+    Expected: a JSON object with "sha256" (64 hex digits), "channels" (1 to MAX_LEVELS integers in
+    [1, MAX_CHANNELS]), "sde" (an object with 0 <= b0 < b1 <= 1000) and "sigma_data" (in (0, 100]).
+    """
+    if not isinstance(config, dict):
+        raise ValueError(f"expected a JSON object, got {type(config).__name__}")
+    missing = [key for key in ("sha256", "channels", "sde", "sigma_data") if key not in config]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)}")
+    sha = config["sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
+        raise ValueError("sha256 is not 64 hex digits")
+    channels = config["channels"]
+    if not (isinstance(channels, list) and 1 <= len(channels) <= MAX_LEVELS
+            and all(_is_int(c, 1, MAX_CHANNELS) for c in channels)):
+        raise ValueError(f"channels must be a list of 1 to {MAX_LEVELS} integers in [1, {MAX_CHANNELS}]")
+    sde = config["sde"]
+    if not (isinstance(sde, dict) and _is_real(sde.get("b0"), 0, 1000) and _is_real(sde.get("b1"), 0, 1000)
+            and sde["b0"] < sde["b1"]):
+        raise ValueError("sde must hold numbers 0 <= b0 < b1 <= 1000")
+    if not _is_real(config["sigma_data"], 1e-6, 100):
+        raise ValueError("sigma_data must be a number in (0, 100]")
+    return config
+
+
+def read_sidecar(path: str | os.PathLike) -> dict:
+    """The checked config of a weights file's sidecar (see `check_config`); ValueError or OSError if unusable."""
+    text = read_regular_file(sidecar_path(path), MAX_SIDECAR_BYTES)
+    try:
+        config = json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    return check_config(config)
+
+
+def _check_tensors(tensors: dict[str, torch.Tensor], config: dict) -> None:
+    # The recorded network is built on the meta device first: no memory for a config that does not fit.
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in model_from_config(config).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if got.keys() != expected.keys():
+        extra, lacking = sorted(got.keys() - expected.keys()), sorted(expected.keys() - got.keys())
+        raise ValueError(f"tensor names differ (unexpected {extra[:2]}, missing {lacking[:2]})")
+    wrong = [k for k in expected if got[k] != expected[k]]
+    if wrong:
+        raise ValueError(f"{len(wrong)} tensors have other shapes, e.g. {wrong[0]} {got[wrong[0]]} "
+                         f"instead of {expected[wrong[0]]}")
+    bad_dtype = [k for k, v in tensors.items() if v.dtype != torch.float32]
+    if bad_dtype:
+        raise ValueError(f"{bad_dtype[0]} is {tensors[bad_dtype[0]].dtype}, not float32")
 
 
 def load_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str | torch.device = "cpu") -> EnergyUNet:
     """Load an EnergyUNet from a weights file, checking hash and shapes; frozen, in eval mode.
 
+    Only regular files are read, each up to a size cap (MAX_WEIGHTS_BYTES, MAX_SIDECAR_BYTES), so a FIFO,
+    a device, a folder or a huge file fails at once.
+
     Raises
     ------
     WeightsError
-        If the file or its sidecar is missing, the hash differs, the file is truncated or
-        unreadable, or the tensors do not fit the recorded network.
+        If the file or its sidecar is missing, not a regular file, too large or unreadable, the sidecar
+        does not describe a network, the hash differs, or the tensors do not fit the recorded network.
+        The message is one line and names the rebuild command.
     """
     path = Path(path)
     hint = f" Rebuild it with: {REBUILD_COMMAND}"
-    if not path.is_file():
-        raise WeightsError(f"Prior weights not found at {path}.{hint}")
+    try:
+        data = read_regular_file(path, MAX_WEIGHTS_BYTES)
+    except FileNotFoundError:
+        raise WeightsError(f"Prior weights not found at {path}.{hint}") from None
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"Prior weights at {path} cannot be read ({one_line(exc)}).{hint}") from None
     side = sidecar_path(path)
     try:
-        config = json.loads(side.read_text())
-        expected = config["sha256"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise WeightsError(f"Sidecar {side} is missing or unreadable ({exc}).{hint}") from exc
-    actual = file_sha256(path)
+        config = read_sidecar(path)
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"Sidecar {side} is missing or unusable ({one_line(exc)}).{hint}") from None
+    actual, expected = hashlib.sha256(data).hexdigest(), config["sha256"]
     if actual != expected:
         raise WeightsError(f"Weights {path} are corrupt: SHA-256 {actual[:12]}... differs from the "
-                           f"recorded {str(expected)[:12]}....{hint}")
+                           f"recorded {expected[:12]}....{hint}")
     try:
-        tensors = load_file(str(path))
+        # safetensors raises its own error type, and others (a panic in its Rust core, MemoryError) on
+        # adversarial headers: anything it raises means the file is not usable.
+        tensors = load(data)
+        _check_tensors(tensors, config)
         model = model_from_config(config)
         model.load_state_dict(tensors, strict=True)
-    except (SafetensorError, OSError, RuntimeError, KeyError, TypeError, ValueError) as exc:
-        raise WeightsError(f"Weights {path} do not fit the network ({exc}).{hint}") from exc
+    except Exception as exc:  # noqa: BLE001 - see the comment above
+        raise WeightsError(f"Weights {path} do not fit the network ({one_line(exc)}).{hint}") from None
     # Channels-last weights let oneDNN run the convolutions without layout reorders, which makes the energy
     # gradient faster on CPU; the values agree with the default layout to float32 rounding.
     model.to(device).to(memory_format=torch.channels_last).eval()
@@ -144,7 +210,11 @@ _CACHE_LOCK = threading.Lock()
 
 def cached_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str = "cpu") -> EnergyUNet:
     """`load_model`, done once per process and path; the model is shared and must not be modified."""
-    key = (str(Path(path).resolve()), str(device))
+    try:
+        where = Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: load_model names the problem
+        where = Path(os.path.abspath(path))
+    key = (str(where), str(device))
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = load_model(path, device)
@@ -158,8 +228,15 @@ def export_weights(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, us
     -------
     str
         The SHA-256 of the written file.
+
+    Raises
+    ------
+    ValueError
+        The checkpoint is missing, truncated or not a training checkpoint.
     """
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    from explorer.priors.training import read_checkpoint
+
+    ckpt = read_checkpoint(ckpt_path)
     state = ckpt["ema"] if use_ema else ckpt["model"]
     config = dict(ckpt["config"], steps=int(ckpt["step"]), ema=bool(use_ema))
     return save_weights(state, out_path, config)
@@ -167,10 +244,15 @@ def export_weights(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, us
 
 if __name__ == "__main__":
     import argparse
+    import sys
 
     parser = argparse.ArgumentParser(description="Export a training checkpoint's EMA weights to safetensors.")
     parser.add_argument("checkpoint", type=Path, help="training checkpoint (checkpoint.pt)")
     parser.add_argument("out", type=Path, help=f"output .safetensors (the shipped prior is {SHIPPED_WEIGHTS})")
     parser.add_argument("--no-ema", action="store_true", help="export the raw weights instead of the EMA")
     cli = parser.parse_args()
-    print(export_weights(cli.checkpoint, cli.out, use_ema=not cli.no_ema))
+    try:
+        print(export_weights(cli.checkpoint, cli.out, use_ema=not cli.no_ema))
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
