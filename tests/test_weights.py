@@ -1,13 +1,18 @@
 """Weights files: round trip with the hash checked; missing, corrupt and mismatched files fail clearly."""
 
 import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
 
 from explorer.priors.unet import EnergyUNet, NetworkPrior
-from explorer.priors.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, load_model,
-                              model_config, save_weights, sidecar_path)
+from explorer.priors.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, file_sha256,
+                                     load_model, model_config, save_weights, sidecar_path)
 
 
 @pytest.fixture()
@@ -137,3 +142,150 @@ def test_loaded_model_runs_channels_last_with_the_same_values(tmp_path):
     assert g.is_contiguous() and g.dtype == torch.float64 and g.shape == x.shape
     torch.testing.assert_close(e, e_ref, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(g, g_ref, rtol=1e-4, atol=1e-5 * float(g_ref.abs().max()))
+
+
+# Hostile files: every one gives the same kind of one-line WeightsError naming the rebuild command, at once.
+
+def _sidecar_text(path, text):
+    sidecar_path(path).write_text(text)
+
+
+def _sidecar_edit(path, **changes):
+    meta = json.loads(sidecar_path(path).read_text())
+    sidecar_path(path).write_text(json.dumps(meta | changes))
+
+
+BAD_SIDECARS = {
+    "a list": lambda p: _sidecar_text(p, "[1, 2, 3]"),
+    "null": lambda p: _sidecar_text(p, "null"),
+    "a string": lambda p: _sidecar_text(p, '"weights"'),
+    "not JSON": lambda p: _sidecar_text(p, "{channels: [4, 8]"),
+    "nested past the recursion limit": lambda p: _sidecar_text(p, "[" * 30_000 + "]" * 30_000),
+    "100,000 nested lists": lambda p: _sidecar_text(p, "[" * 100_000 + "]" * 100_000),
+    "500 MB": lambda p: os.truncate(_touch(sidecar_path(p)), 500 * 1024**2),
+    "a folder": lambda p: (sidecar_path(p).unlink(), sidecar_path(p).mkdir()),
+    "a symlink loop": lambda p: (sidecar_path(p).unlink(), sidecar_path(p).symlink_to(sidecar_path(p))),
+    "no channels": lambda p: _sidecar_edit(p, channels=[]),
+    "channels not a list": lambda p: _sidecar_edit(p, channels=8),
+    "channels of strings": lambda p: _sidecar_edit(p, channels=["4", "8"]),
+    "channels of floats": lambda p: _sidecar_edit(p, channels=[4.5, 8]),
+    "channels of booleans": lambda p: _sidecar_edit(p, channels=[True, 8]),
+    "negative channels": lambda p: _sidecar_edit(p, channels=[-4, 8]),
+    "zero channels": lambda p: _sidecar_edit(p, channels=[0, 8]),
+    "huge channels": lambda p: _sidecar_edit(p, channels=[4, 10**9]),
+    "a 5000-digit channel": lambda p: _sidecar_text(p, sidecar_path(p).read_text().replace("4,", "9" * 5000 + ",", 1)),
+    "too many levels": lambda p: _sidecar_edit(p, channels=[4] * 50),
+    "sha256 a number": lambda p: _sidecar_edit(p, sha256=12),
+    "no sde": lambda p: sidecar_path(p).write_text(json.dumps(
+        {k: v for k, v in json.loads(sidecar_path(p).read_text()).items() if k != "sde"})),
+    "sde b0 NaN": lambda p: _sidecar_text(p, sidecar_path(p).read_text().replace('"b0": 0.1', '"b0": NaN')),
+    "sde a list": lambda p: _sidecar_edit(p, sde=[0.1, 20]),
+    "sigma_data a string": lambda p: _sidecar_edit(p, sigma_data="0.5"),
+    "sigma_data negative": lambda p: _sidecar_edit(p, sigma_data=-1),
+}
+
+
+def _touch(path):
+    path.unlink(missing_ok=True)
+    path.touch()
+    return path
+
+
+def expect_one_line(path):
+    start = time.monotonic()
+    with pytest.raises(WeightsError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 1000 and message.endswith(REBUILD_COMMAND)
+    assert time.monotonic() - start < 10
+    return message
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", list(BAD_SIDECARS))
+def test_a_bad_sidecar_is_one_line_naming_the_rebuild(saved, kind):
+    _, path = saved
+    BAD_SIDECARS[kind](path)
+    assert "Sidecar" in expect_one_line(path)
+
+
+def _extra_tensor(path):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(path)) | {"stowaway": torch.zeros(3)}
+    save_file(tensors, str(path))
+    _sidecar_edit(path, sha256=file_sha256(path))
+
+
+def _float64_tensors(path):
+    from safetensors.torch import load_file, save_file
+
+    save_file({k: v.double() for k, v in load_file(str(path)).items()}, str(path))
+    _sidecar_edit(path, sha256=file_sha256(path))
+
+
+def _huge_header(path):
+    # A safetensors header claiming 2**60 bytes: the parser must refuse, not allocate.
+    path.write_bytes((2**60).to_bytes(8, "little") + b"{}")
+    _sidecar_edit(path, sha256=file_sha256(path))
+
+
+BAD_WEIGHTS = {
+    "a folder": lambda p: (p.unlink(), p.mkdir()),
+    "a symlink loop": lambda p: (p.unlink(), p.symlink_to(p)),
+    "a dangling symlink": lambda p: (p.unlink(), p.symlink_to(p.parent / "gone.safetensors")),
+    "300 MB": lambda p: os.truncate(p, 300 * 1024**2),
+    "an extra tensor": _extra_tensor,
+    "float64 tensors": _float64_tensors,
+    "a huge header": _huge_header,
+    "empty": lambda p: (p.write_bytes(b""), _sidecar_edit(p, sha256=file_sha256(p))),
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", list(BAD_WEIGHTS))
+def test_a_bad_weights_path_is_one_line_naming_the_rebuild(saved, kind):
+    _, path = saved
+    BAD_WEIGHTS[kind](path)
+    expect_one_line(path)
+
+
+def test_cached_model_survives_a_symlink_loop(tmp_path):
+    loop = tmp_path / "loop.safetensors"
+    loop.symlink_to(loop)
+    with pytest.raises(WeightsError):
+        cached_model(loop)
+
+
+SPECIAL_FILES_SCRIPT = """
+import os, sys
+from pathlib import Path
+from explorer.priors.weights import WeightsError, load_model, sidecar_path
+good = Path(sys.argv[1])
+for name, target, which in [("fifo", None, "weights"), ("fifo", None, "sidecar"),
+                            ("zero", "/dev/zero", "weights"), ("zero", "/dev/zero", "sidecar"),
+                            ("urandom", "/dev/urandom", "weights"), ("urandom", "/dev/urandom", "sidecar")]:
+    folder = good.parent / f"{name}-{which}"
+    folder.mkdir()
+    weights = folder / good.name
+    weights.write_bytes(good.read_bytes())
+    sidecar_path(weights).write_bytes(sidecar_path(good).read_bytes())
+    victim = weights if which == "weights" else sidecar_path(weights)
+    victim.unlink()
+    os.mkfifo(victim) if target is None else victim.symlink_to(target)
+    try:
+        load_model(weights)
+    except WeightsError as err:
+        print(name, which, "one line" if "\\n" not in str(err) else "several lines", flush=True)
+"""
+
+
+def test_fifos_and_devices_fail_at_once(saved):
+    """A FIFO with no writer or a device would block or never end: each fails at once (the run has a timeout)."""
+    _, path = saved
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", SPECIAL_FILES_SCRIPT, str(path)], cwd=root, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:-1] == [f"{name} {which} one line" for name in ("fifo", "zero", "urandom")
+                                           for which in ("weights", "sidecar")]
