@@ -59,6 +59,30 @@ def _wrong_shapes(path: Path) -> None:
     side.write_text(json.dumps(json.loads(side.read_text()) | {"channels": [8, 16]}))
 
 
+def _sidecar_a_list(path: Path) -> None:
+    _good(path)
+    sidecar_path(path).write_text("[24, 48, 96]")
+
+
+def _sidecar_nested(path: Path) -> None:
+    _good(path)
+    sidecar_path(path).write_text("[" * 100_000 + "]" * 100_000)
+
+
+def _weights_a_folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _negative_channels(path: Path) -> None:
+    _good(path)
+    side = sidecar_path(path)
+    side.write_text(json.dumps(json.loads(side.read_text()) | {"channels": [-4, 8]}))
+
+
+# Hostile files, checked on the CT page only: the weights module's tests cover every kind.
+HOSTILE = {"sidecar a list": _sidecar_a_list, "sidecar nested 100,000 deep": _sidecar_nested,
+           "weights a folder": _weights_a_folder, "negative channels": _negative_channels}
+
 BROKEN = {"missing": (_missing, "not found"), "flipped byte": (_flipped_byte, "corrupt"),
           "wrong hash": (_wrong_hash, "corrupt"), "no sidecar": (_no_sidecar, "Sidecar"),
           "not safetensors": (_not_safetensors, "do not fit"), "wrong shapes": (_wrong_shapes, "do not fit")}
@@ -84,9 +108,9 @@ def _infos(at: AppTest) -> str:
     return " ".join(i.value for i in at.info)
 
 
-@pytest.mark.parametrize("kind", list(BROKEN))
+@pytest.mark.parametrize("kind", list(BROKEN) + list(HOSTILE))
 def test_the_ct_page_explains_and_runs_with_the_gaussian_prior(weights_at, kind):
-    make, words = BROKEN[kind]
+    make = BROKEN[kind][0] if kind in BROKEN else HOSTILE[kind]
     weights_at(make)
     at = AppTest.from_file(str(ROOT / "views" / "ct.py"), default_timeout=180)
     for key, value in {"tab": "reconstruction", "n": "32", "n_iter": "6", "inits": "zeros", "frame": "3"}.items():
@@ -94,6 +118,7 @@ def test_the_ct_page_explains_and_runs_with_the_gaussian_prior(weights_at, kind)
     at.run()
     assert not at.exception
     assert REBUILD_COMMAND in _infos(at)
+    assert sum(REBUILD_COMMAND in i.value and "\n" not in i.value for i in at.info) == 1
     assert at.selectbox(key="ct_prior").options == ["Analytic Gaussian"]
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception
