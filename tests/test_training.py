@@ -2,9 +2,12 @@
 
 import csv
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 import torch
 
+from explorer import cli
 from explorer.priors.training import (TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train,
                                       train_step)
 
@@ -70,3 +73,120 @@ def test_main_runs_from_flags(tmp_path):
     state = init_state(tiny(tmp_path, ckpt_dir=str(tmp_path)))
     assert load_checkpoint(state, tiny(tmp_path, ckpt_dir=str(tmp_path))) and state.step == 2
     assert (tmp_path / "ema.safetensors").is_file() and (tmp_path / "ema.json").is_file()
+
+
+# The `train` command: bad settings and damaged checkpoints are one `error:` line and exit 2; nothing is lost.
+
+def train_cli(tmp_path, *args, capsys):
+    """`python -m explorer train` on a tiny net in this process: (exit status, stderr lines)."""
+    argv = ["train", "--size", "16", "--steps", "2", "--batch", "2", "--channels", "4", "8", "--log-every", "1",
+            "--threads", "1", "--ckpt-dir", str(tmp_path / "ckpt"), *args]
+    try:
+        status = cli.main(argv)
+    except SystemExit as stop:  # argparse refuses bad flags by exiting
+        status = stop.code
+    return status, [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def _truncated(folder):
+    train(TrainConfig(size=16, steps=1, batch=2, channels=(4, 8), ckpt_dir=str(folder)))
+    ckpt = folder / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:1000])
+
+
+def _foreign(folder):
+    folder.mkdir(parents=True)
+    torch.save({"weights": torch.zeros(3)}, folder / "checkpoint.pt")
+
+
+def _text(folder):
+    folder.mkdir(parents=True)
+    (folder / "checkpoint.pt").write_text("not a checkpoint")
+
+
+def _other_channels(folder):
+    train(TrainConfig(size=16, steps=1, batch=2, channels=(4, 4), ckpt_dir=str(folder)))
+
+
+def _a_folder(folder):
+    (folder / "checkpoint.pt").mkdir(parents=True)
+
+
+@pytest.mark.parametrize("args", [
+    ("--batch", "0"), ("--batch", "-3"), ("--batch", "many"),
+    ("--size", "17"),  # two levels need an even side
+    ("--size", "20", "--channels", "4", "8", "8", "8"),  # four levels need a multiple of 8
+    ("--size", "4"), ("--size", "100000"),
+    ("--channels", "0", "8"), ("--channels", "-4", "8"), ("--channels", "4.5"), ("--channels", "4", "x"),
+    ("--channels", *["4"] * 7), ("--channels", "4", "100000"),
+    ("--lr", "0"), ("--lr", "-1e-3"), ("--lr", "nan"), ("--lr", "inf"),
+    ("--steps", "0"), ("--steps", "-5"),
+    ("--ema", "1.5"), ("--small-t-share", "2"), ("--log-every", "0"), ("--ckpt-every", "nan"),
+    ("--threads", "0"), ("--device", "toaster"), ("--resume", "--overwrite"), ("--ckpt-dir", ""), ("--log", "."),
+])
+def test_bad_settings_are_one_line_and_exit_2(tmp_path, capsys, args):
+    status, err = train_cli(tmp_path, *args, capsys=capsys)
+    assert status == 2
+    assert len(err) == 1 and err[0].startswith("error:"), err
+    assert not (tmp_path / "ckpt").exists()  # refused before any work
+
+
+def test_a_ckpt_dir_that_is_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "ckpt").write_text("a file")
+    status, err = train_cli(tmp_path, capsys=capsys)
+    assert status == 2 and len(err) == 1 and err[0].startswith("error:") and "not a folder" in err[0]
+    assert (tmp_path / "ckpt").read_text() == "a file"
+
+
+@pytest.mark.parametrize("damage", [_truncated, _foreign, _text, _other_channels, _a_folder])
+def test_resuming_from_a_damaged_or_foreign_checkpoint_is_one_line_and_exit_2(tmp_path, capsys, damage):
+    damage(tmp_path / "ckpt")
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir() if p.is_file()}
+    status, err = train_cli(tmp_path, "--resume", capsys=capsys)
+    assert status == 2
+    assert len(err) == 1 and err[0].startswith("error:"), err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir() if p.is_file()} == before
+
+
+def test_a_checkpoint_is_not_overwritten_without_resume(tmp_path, capsys):
+    status, err = train_cli(tmp_path, "--steps", "3", capsys=capsys)
+    assert status == 0, err
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir()}
+    status, err = train_cli(tmp_path, capsys=capsys)
+    assert status == 2
+    assert len(err) == 1 and err[0].startswith("error:") and "--resume" in err[0] and "--overwrite" in err[0]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir()} == before
+
+
+def test_overwrite_starts_afresh(tmp_path, capsys):
+    assert train_cli(tmp_path, "--steps", "3", capsys=capsys)[0] == 0
+    status, err = train_cli(tmp_path, "--overwrite", capsys=capsys)
+    assert status == 0, err
+    config = tiny(tmp_path, ckpt_dir=str(tmp_path / "ckpt"))
+    state = init_state(config)
+    assert load_checkpoint(state, config) and state.step == 2
+    assert [int(r["step"]) for r in csv.DictReader(open(tmp_path / "ckpt" / "loss.csv"))] == [1, 2]
+
+
+def test_an_interrupted_checkpoint_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    import explorer.priors.training as training
+
+    config = tiny(tmp_path, steps=2)
+    train(config)
+    folder = Path(config.ckpt_dir)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real_save = torch.save
+
+    def save_half_then_fail(obj, path):
+        real_save(obj, path)
+        Path(path).write_bytes(Path(path).read_bytes()[:500])
+        raise KeyboardInterrupt  # as if Ctrl-C came in the middle of writing
+
+    monkeypatch.setattr(training.torch, "save", save_half_then_fail)
+    state = init_state(config)
+    load_checkpoint(state, config)
+    state.step = 99
+    with pytest.raises(KeyboardInterrupt):
+        training.save_checkpoint(state, config)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temporary file left behind either

@@ -278,7 +278,22 @@ def train_step(state: TrainState, config: TrainConfig) -> float:
     return value
 
 
-def train(config: TrainConfig, progress=None) -> TrainState:
+def starting_state(config: TrainConfig) -> TrainState:
+    """The state a run begins from: checked settings, a fresh network, or the checkpoint with --resume.
+
+    Raises
+    ------
+    ValueError
+        A setting is out of range, or the checkpoint cannot be resumed or would be overwritten.
+    """
+    check_config(config)
+    state = init_state(config)
+    if config.resume:
+        load_checkpoint(state, config)
+    return state
+
+
+def train(config: TrainConfig, progress=None, state: TrainState | None = None) -> TrainState:
     """Run (or resume) training until config.steps, checkpointing every config.ckpt_every seconds.
 
     Parameters
@@ -287,6 +302,8 @@ def train(config: TrainConfig, progress=None) -> TrainState:
         Run settings.
     progress : callable, optional
         Called as progress(step, steps, loss, ema_loss, seconds_per_step) every config.log_every steps.
+    state : TrainState, optional
+        Where to begin (default: `starting_state(config)`).
 
     Returns
     -------
@@ -294,10 +311,7 @@ def train(config: TrainConfig, progress=None) -> TrainState:
         The final state; a checkpoint of it is on disk. SIGTERM and Ctrl-C stop after the current
         step with a checkpoint written.
     """
-    check_config(config)
-    state = init_state(config)
-    if config.resume:
-        load_checkpoint(state, config)
+    state = starting_state(config) if state is None else state
     log_path = Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _start_log(log_path, state.step)
@@ -409,8 +423,9 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     config = config_from_args(args)
+    state = starting_state(config)
     print(f"training {config}", file=sys.stderr, flush=True)
-    state = train(config, progress=print_progress)
+    state = train(config, progress=print_progress, state=state)
     print(f"\nstopped at step {state.step}; checkpoint in {checkpoint_path(config)}", file=sys.stderr)
     return 0
 
