@@ -17,6 +17,7 @@ import numpy as np
 
 from explorer.toy import analysis
 from explorer.core import schedules
+from explorer.core.files import atomic_write_bytes, staged_folder
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule, step_rule_name
 from explorer.toy.problem import ToyProblem
 
@@ -185,6 +186,9 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: 
     return written
 
 
+CT_OUTPUTS = ("report.json", "truth.npy", "recon.npy", "fbp.npy", "history.csv")  # the files `ct` writes
+
+
 def cmd_ct(args) -> int:
     """Reconstruct one CT problem from one or more starts; write report, images and history to --out."""
     import torch
@@ -204,45 +208,48 @@ def cmd_ct(args) -> int:
     # The flags are named like the settings' fields, so the settings read them directly.
     settings = ct.settings_from(vars(args))
     problem_settings, solver = settings.problem, settings.solver
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        prior = ct.load_prior(problem_settings.prior, problem_settings.n, args.weights)
-    except WeightsError as err:
-        raise CommandError(str(err)) from None
-    problem = ct.make_problem(problem_settings, prior)
-    x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
-    clip = problem_settings.clip_metrics
-    start_psnr, start_ssim = ct.quality(x0, problem.truth, clip)
-    trajectory = ct.reconstruct(problem, x0, solver)
-    seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
-    records = trajectory_records(problem, trajectory)
-    final_psnr, final_ssim = ct.quality(trajectory.final, problem.truth, clip)
-    fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, clip)
-    tv = ct.tv_reconstruction(problem)
-    tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, clip)
-    report = {
-        "inits": list(solver.inits),
-        "psnr": final_psnr.tolist(), "ssim": final_ssim.tolist(),
-        "start_psnr": start_psnr.tolist(), "start_ssim": start_ssim.tolist(),
-        "fbp_psnr": float(fbp_psnr[0]), "fbp_ssim": float(fbp_ssim[0]),
-        "tv_psnr": float(tv_psnr[0]), "tv_ssim": float(tv_ssim[0]),
-        "tv": {"lambda": problem_settings.tv_weight, "n_iter": tv.n_iter, "rel_change": tv.rel_change,
-               "seconds": tv.seconds},
-        "seconds": seconds, "iterations_run": trajectory.n_iter,
-        "status": trajectory.status, "message": trajectory.message,
-        "metrics_clipped": clip, "operator_norm": problem.operator.scale,
-        "weights": str(args.weights) if problem_settings.prior == "network" and args.weights else None,
-        "threads": args.threads, "settings": settings.to_dict(),
-    }
-    _write_json(str(out / "report.json"), report)
-    np.save(out / "truth.npy", problem.truth[0, 0].numpy())
-    np.save(out / "recon.npy", trajectory.final[:, 0].numpy())
-    np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
-    note = (f"psnr, ssim and data_fit (clipped to [0, 1]: {clip}) are computed on the recorded iterates only, "
-            f"every {solver.record_every} iterations and the last; empty elsewhere. Row iteration = k: t, step, "
-            "f = F(x_k, t_min), cos and seconds of the step taken from x_k.")
-    (out / "history.csv").write_bytes(history_csv(solver.inits, records, note))
+    if not args.out.strip():
+        raise CommandError("--out must name a folder, got an empty name")
+    # The files are written to a sibling folder that replaces --out only when all are written: a failure
+    # leaves the previous run's files. Making that folder now checks --out is writable before the solve.
+    with staged_folder(args.out, CT_OUTPUTS) as out:
+        try:
+            prior = ct.load_prior(problem_settings.prior, problem_settings.n, args.weights)
+        except WeightsError as err:
+            raise CommandError(str(err)) from None
+        problem = ct.make_problem(problem_settings, prior)
+        x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
+        clip = problem_settings.clip_metrics
+        start_psnr, start_ssim = ct.quality(x0, problem.truth, clip)
+        trajectory = ct.reconstruct(problem, x0, solver)
+        seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
+        records = trajectory_records(problem, trajectory)
+        final_psnr, final_ssim = ct.quality(trajectory.final, problem.truth, clip)
+        fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, clip)
+        tv = ct.tv_reconstruction(problem)
+        tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, clip)
+        report = {
+            "inits": list(solver.inits),
+            "psnr": final_psnr.tolist(), "ssim": final_ssim.tolist(),
+            "start_psnr": start_psnr.tolist(), "start_ssim": start_ssim.tolist(),
+            "fbp_psnr": float(fbp_psnr[0]), "fbp_ssim": float(fbp_ssim[0]),
+            "tv_psnr": float(tv_psnr[0]), "tv_ssim": float(tv_ssim[0]),
+            "tv": {"lambda": problem_settings.tv_weight, "n_iter": tv.n_iter, "rel_change": tv.rel_change,
+                   "seconds": tv.seconds},
+            "seconds": seconds, "iterations_run": trajectory.n_iter,
+            "status": trajectory.status, "message": trajectory.message,
+            "metrics_clipped": clip, "operator_norm": problem.operator.scale,
+            "weights": str(args.weights) if problem_settings.prior == "network" and args.weights else None,
+            "threads": args.threads, "settings": settings.to_dict(),
+        }
+        _write_json(str(out / "report.json"), report)
+        np.save(out / "truth.npy", problem.truth[0, 0].numpy())
+        np.save(out / "recon.npy", trajectory.final[:, 0].numpy())
+        np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
+        note = (f"psnr, ssim and data_fit (clipped to [0, 1]: {clip}) are computed on the recorded iterates only, "
+                f"every {solver.record_every} iterations and the last; empty elsewhere. Row iteration = k: t, step, "
+                "f = F(x_k, t_min), cos and seconds of the step taken from x_k.")
+        (out / "history.csv").write_bytes(history_csv(solver.inits, records, note))
     for name, p, s in zip(solver.inits, report["psnr"], report["ssim"]):
         print(f"{solver.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")
     print(f"FBP: PSNR {report['fbp_psnr']:.2f} dB  TV: PSNR {report['tv_psnr']:.2f} dB  ({seconds:.2f} s)")
@@ -297,8 +304,7 @@ def _write_json(path: str | None, data: dict) -> None:
     if not path:
         return
     _check_writable(path)
-    with open(path, "w") as fh:
-        json.dump(data, fh, indent=2)
+    atomic_write_bytes(path, json.dumps(data, indent=2).encode())
 
 
 def _add_ct_parser(sub) -> None:

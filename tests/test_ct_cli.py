@@ -183,3 +183,79 @@ def test_old_flags_still_work_and_mean_the_new_ones():
     assert settings.problem == ct.ProblemSettings(n=32, n_angles=12, noise_level=0.02, phantom_seed=5,
                                                    prior="gaussian")
     assert settings.solver == ct.SolverSettings(n_iter=7, step_rule="armijo", inits=("zeros", "fbp"))
+
+
+# --out: checked before any solve; the files are replaced as a set, so a failure leaves the previous run's.
+
+QUICK = ["ct", "--n", "16", "--n-angles", "8", "--n-iter", "2", "--threads", "1", "--prior", "gaussian"]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.fixture
+def no_solve(monkeypatch):
+    """Fail the test if a reconstruction starts."""
+    from explorer import ct
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the solve ran before --out was checked")
+
+    monkeypatch.setattr(ct, "reconstruct", refuse)
+    monkeypatch.setattr(ct, "make_problem", refuse)
+
+
+def _bad_out(argv, capsys) -> list[str]:
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error:"), err
+    return err
+
+
+@pytest.mark.parametrize("out", ["", "   "])
+def test_an_empty_out_is_refused(out, no_solve, capsys):
+    _bad_out([*QUICK, "--out", out], capsys)
+
+
+def test_out_that_is_a_file_is_refused_before_the_solve(tmp_path, no_solve, capsys):
+    target = tmp_path / "taken"
+    target.write_text("a file")
+    _bad_out([*QUICK, "--out", str(target)], capsys)
+    assert _files(tmp_path) == {"taken": b"a file"}
+
+
+def test_out_that_cannot_be_created_is_refused_before_the_solve(tmp_path, no_solve, capsys):
+    (tmp_path / "file").write_text("a file")
+    _bad_out([*QUICK, "--out", str(tmp_path / "file" / "run")], capsys)
+
+
+def test_out_holding_other_files_is_refused_before_the_solve(tmp_path, no_solve, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    err = _bad_out([*QUICK, "--out", str(tmp_path)], capsys)
+    assert "notes.txt" in err[0]
+    assert _files(tmp_path) == {"notes.txt": b"mine"}
+
+
+def test_a_failed_run_leaves_the_previous_files_and_a_good_one_replaces_them(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    assert cli.main([*QUICK, "--out", str(out)]) == 0
+    before = _files(out)
+    assert set(before) == set(cli.CT_OUTPUTS)
+    real_save = np.save
+
+    def fail_on_recon(path, array):
+        if Path(path).name == "recon.npy":
+            raise OSError("disk full")
+        real_save(path, array)
+
+    monkeypatch.setattr(np, "save", fail_on_recon)
+    capsys.readouterr()
+    _bad_out([*QUICK, "--seed", "7", "--out", str(out)], capsys)
+    assert _files(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no half-written folder left beside it
+    monkeypatch.setattr(np, "save", real_save)
+    assert cli.main([*QUICK, "--seed", "7", "--out", str(out)]) == 0
+    after = _files(out)
+    assert set(after) == set(before) and after["truth.npy"] != before["truth.npy"]
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
