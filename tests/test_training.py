@@ -166,11 +166,12 @@ def test_overwrite_starts_afresh(tmp_path, capsys):
     config = tiny(tmp_path, ckpt_dir=str(tmp_path / "ckpt"))
     state = init_state(config)
     assert load_checkpoint(state, config) and state.step == 2
-    assert [int(r["step"]) for r in csv.DictReader(open(tmp_path / "ckpt" / "loss.csv"))] == [1, 2]
+    with open(tmp_path / "ckpt" / "loss.csv") as log:
+        assert [int(r["step"]) for r in csv.DictReader(log)] == [1, 2]
 
 
 def test_an_interrupted_checkpoint_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
-    import explorer.priors.training as training
+    from explorer.priors import training
 
     config = tiny(tmp_path, steps=2)
     train(config)

@@ -11,9 +11,9 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 FILE_MODE = 0o644  # temporary files are created private; finished ones are readable like any other
 

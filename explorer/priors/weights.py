@@ -104,13 +104,13 @@ def _is_real(value, low: float, high: float) -> bool:
 
 
 def check_config(config) -> dict:
-    """The sidecar's content if it describes a network this code can build, else ValueError saying why.
+    """The sidecar's content if it describes a network this code can build; else TypeError or ValueError.
 
     Expected: a JSON object with "sha256" (64 hex digits), "channels" (1 to MAX_LEVELS integers in
     [1, MAX_CHANNELS]), "sde" (an object with 0 <= b0 < b1 <= 1000) and "sigma_data" (in (0, 100]).
     """
     if not isinstance(config, dict):
-        raise ValueError(f"expected a JSON object, got {type(config).__name__}")
+        raise TypeError(f"expected a JSON object, got {type(config).__name__}")
     missing = [key for key in ("sha256", "channels", "sde", "sigma_data") if key not in config]
     if missing:
         raise ValueError(f"no {', '.join(missing)}")
@@ -131,7 +131,13 @@ def check_config(config) -> dict:
 
 
 def read_sidecar(path: str | os.PathLike) -> dict:
-    """The checked config of a weights file's sidecar (see `check_config`); ValueError or OSError if unusable."""
+    """The checked config of a weights file's sidecar (see `check_config`).
+
+    Raises
+    ------
+    OSError, TypeError or ValueError
+        The sidecar is missing, not a small regular file, not JSON, or not a network's config.
+    """
     text = read_regular_file(sidecar_path(path), MAX_SIDECAR_BYTES)
     try:
         config = json.loads(text)
@@ -181,7 +187,7 @@ def load_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str | torch.de
     side = sidecar_path(path)
     try:
         config = read_sidecar(path)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         raise WeightsError(f"Sidecar {side} is missing or unusable ({one_line(exc)}).{hint}") from None
     actual, expected = hashlib.sha256(data).hexdigest(), config["sha256"]
     if actual != expected:
