@@ -54,6 +54,15 @@ def _number(kind, *, low=None, high=None, low_open=False, name="value"):
     return parse
 
 
+def _path(name: str):
+    """An argparse type for a path flag: refuses an empty or blank name (which would mean the current folder)."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{name} must name a path, got {text!r}")
+        return text
+    return parse
+
+
 def _add_toy_solver_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=list(METHODS), default="gnc", help="solver (default gnc)")
     p.add_argument("--schedule", choices=list(schedules.SCHEDULES), default=TOY_DEFAULTS["schedule"],
@@ -208,8 +217,6 @@ def cmd_ct(args) -> int:
     # The flags are named like the settings' fields, so the settings read them directly.
     settings = ct.settings_from(vars(args))
     problem_settings, solver = settings.problem, settings.solver
-    if not args.out.strip():
-        raise CommandError("--out must name a folder, got an empty name")
     # The files are written to a sibling folder that replaces --out only when all are written: a failure
     # leaves the previous run's files. Making that folder now checks --out is writable before the solve.
     with staged_folder(args.out, CT_OUTPUTS) as out:
@@ -356,7 +363,8 @@ def _add_ct_parser(sub) -> None:
                    default=s.record_every, help=f"PSNR / SSIM history stride (default {s.record_every})")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2,
                    help="compute threads (default 2)")
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--out", required=True, type=_path("--out"),
+                   help="output folder (created if missing; replaced as a whole, so it may hold only these files)")
     p.set_defaults(func=cmd_ct)
 
 
@@ -369,7 +377,8 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     _add_toy_solver_args(p)
     p.add_argument("--t-max", type=_number(float, low=0, low_open=True, high=100, name="--t-max"),
                    default=TOY_DEFAULTS["t_max"], help="t_max (default 1)")
-    p.add_argument("--json", help="write the report (frac_global, frac_stationary, seconds, ...) here")
+    p.add_argument("--json", type=_path("--json"),
+                   help="write the report (frac_global, frac_stationary, seconds, ...) here")
     p.set_defaults(func=cmd_toy)
 
     p = sub.add_parser("maps", help="draw the basin, reach and convergence-rate maps to PNG and/or HTML")
@@ -379,7 +388,7 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     p.add_argument("--t-max-count", type=_number(int, low=1, high=1000, name="--t-max-count"), default=100,
                    help="t_max values of the sweep, log-spaced 10 .. 0.01 (default 100)")
     p.add_argument("--format", nargs="+", choices=["png", "html"], default=["png", "html"])
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, type=_path("--out"), help="output folder")
     p.set_defaults(func=cmd_maps)
 
     _add_ct_parser(sub)
@@ -387,7 +396,7 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator or CT reconstruction")
     p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser"],
                    help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium)")
-    p.add_argument("--json", help="write the results here")
+    p.add_argument("--json", type=_path("--json"), help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
     p.add_argument("--sweep-count", type=_number(int, low=1, high=1000, name="--sweep-count"), default=100,
                    help="t_max values in the toy sweep (default 100)")

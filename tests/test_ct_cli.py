@@ -207,7 +207,10 @@ def no_solve(monkeypatch):
 
 
 def _bad_out(argv, capsys) -> list[str]:
-    code = cli.main(argv)
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse refuses before main's own handler
+        code = exc.code
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("error:"), err
     return err
