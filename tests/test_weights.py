@@ -289,3 +289,32 @@ def test_fifos_and_devices_fail_at_once(saved):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:-1] == [f"{name} {which} one line" for name in ("fifo", "zero", "urandom")
                                            for which in ("weights", "sidecar")]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a checkpoint", "missing"])
+def test_export_from_a_damaged_checkpoint_is_a_value_error(tmp_path, damage):
+    from explorer.priors.training import TrainConfig, train
+
+    train(TrainConfig(size=16, steps=1, batch=2, channels=(4, 8), ckpt_dir=str(tmp_path)))
+    ckpt = tmp_path / "checkpoint.pt"
+    if damage == "truncated":
+        ckpt.write_bytes(ckpt.read_bytes()[:2000])
+    elif damage == "not a checkpoint":
+        torch.save({"weights": torch.zeros(2)}, ckpt)
+    else:
+        ckpt.unlink()
+    out = tmp_path / "exported.safetensors"
+    with pytest.raises(ValueError) as info:
+        export_weights(ckpt, out)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+
+
+def test_the_export_command_refuses_a_damaged_checkpoint_with_one_line(tmp_path):
+    (tmp_path / "checkpoint.pt").write_text("not a checkpoint")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-m", "explorer.priors.weights", str(tmp_path / "checkpoint.pt"),
+                          str(tmp_path / "w.safetensors")], cwd=root, capture_output=True, text=True, timeout=120,
+                         check=False)
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), out.stderr
