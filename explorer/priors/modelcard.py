@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from explorer.core.files import atomic_path
 from explorer.imaging.phantoms import ellipse_batch
 from explorer.priors.sampling import sample
 
@@ -63,7 +64,13 @@ def loss_curve_png(steps: np.ndarray, loss: np.ndarray, ema: np.ndarray, out: st
     draw.text((left, 8), title, fill=_BLACK)
     draw.text((right - 200, 8), "loss (blue), EMA (orange)", fill=_BLACK)
     draw.text(((left + right) // 2 - 30, height - 18), "training step", fill=_BLACK)
-    img.save(out)
+    _save_png(img, out)
+
+
+def _save_png(image: Image.Image, out: str | Path) -> None:
+    """Save a PNG atomically: a rerun interrupted part-way leaves the previous card's figure."""
+    with atomic_path(out) as tmp:
+        image.save(tmp, format="PNG")
 
 
 def image_grid(images: np.ndarray, columns: int, scale: int = 2, gap: int = 2) -> Image.Image:
@@ -111,7 +118,7 @@ def samples_png(prior, n: int, out: str | Path, *, count: int = 16, steps: int =
         draw.text((2, y + 1), label, fill=0)
         canvas.paste(grid, (0, y + label_height))
         y += grid.height + label_height
-    canvas.save(out)
+    _save_png(canvas, out)
     return drawn
 
 
