@@ -110,3 +110,17 @@ def test_bounded_reads_refuse_what_is_not_a_small_regular_file(tmp_path):
     loop.symlink_to(loop)
     with pytest.raises(OSError):
         read_regular_file(loop, 100)
+
+
+def test_a_staged_folder_named_by_dot_dot_gets_its_real_name(tmp_path, monkeypatch):
+    (tmp_path / "out" / "sub").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "out" / "sub")
+    with pytest.raises(ValueError, match="sub"), staged_folder("..", ["a.txt"]):
+        pass
+    with pytest.raises(ValueError, match="root"), staged_folder("/", ["a.txt"]):
+        pass
+    (tmp_path / "out" / "sub").rmdir()
+    monkeypatch.chdir(tmp_path)
+    with staged_folder("out/.", ["a.txt"]) as folder:
+        (folder / "a.txt").write_text("new")
+    assert (tmp_path / "out" / "a.txt").read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -91,10 +91,15 @@ def staged_folder(target: str | os.PathLike, owned: Iterable[str]) -> Iterator[P
     OSError
         The parent folder cannot be created or written.
     """
-    target = Path(target)
+    # Absolute and normalised (not resolved, so a symlink is still seen): "." or "out/.." gets its real name.
+    target = Path(os.path.abspath(target))
+    if target == target.parent:
+        raise ValueError(f"{target} is a file system's root; name a folder inside it")
     owned = set(owned)
     if target.exists() or target.is_symlink():
-        if not target.is_dir() or target.is_symlink():
+        if target.is_symlink():
+            raise ValueError(f"{target} is a symbolic link; name the folder it points to")
+        if not target.is_dir():
             raise ValueError(f"{target} exists and is not a folder")
         others = sorted(p.name for p in target.iterdir() if p.name not in owned)
         if others:

@@ -87,12 +87,12 @@ def check_config(config: TrainConfig) -> None:
     for flag, value, ok, wanted in checks:  # the comparisons are False for NaN, so NaN is refused too
         if not ok:
             raise ValueError(f"{flag} must be {wanted}, got {value}")
-    if not config.ckpt_dir.strip():
+    if not str(config.ckpt_dir).strip():
         raise ValueError("--ckpt-dir must not be empty")
     folder = Path(config.ckpt_dir)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"--ckpt-dir {folder} exists and is not a folder")
-    if config.log is not None and (not config.log.strip() or Path(config.log).is_dir()):
+    if config.log is not None and (not str(config.log).strip() or Path(config.log).is_dir()):
         raise ValueError(f"--log must name a file, got {config.log!r}")
     try:
         device = torch.device(config.device)
