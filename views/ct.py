@@ -16,6 +16,7 @@ import torch
 from explorer import ct
 from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, params_from_widgets,
                                      seed_widgets, widget_key)
+from explorer.app.plain import summary
 from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, ct_t_range, params_to_query
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
@@ -70,7 +71,7 @@ def forward_model_view() -> ct.ForwardModel | None:
         try:
             truth, notes = load_image(upload, settings.n)
         except PhantomError as error:
-            st.error(str(error))
+            st.error(summary([str(error)]))
             return None
         for note in notes:
             st.caption(note)
@@ -196,7 +197,7 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         try:
             start_image, _ = load_image(upload, fm.n)
         except PhantomError as error:
-            st.error(str(error))
+            st.error(summary([str(error)]))
             return
     problem = cached_problem(settings.problem, truth_digest, truth)
     x0 = ct.initialisations(settings.solver.inits, problem, init_seed=settings.solver.init_seed, upload=start_image)
@@ -242,7 +243,7 @@ def main() -> None:
     # Without the network's weights the Gaussian prior stands in; the Reconstruction tab says so.
     seed_widgets(st.session_state, parsed, available_priors())
     if warnings:
-        st.warning("; ".join(warnings))
+        st.warning(summary(warnings))
     # The tabs rerun the page when switched, and only the open one does its work: the Forward model tab stays
     # quick, and the Reconstruction tab builds its problem and TV reference only when it is looked at.
     forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=widget_key("tab"), on_change="rerun")
