@@ -16,14 +16,15 @@ import torch
 from explorer import ct
 from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, params_from_widgets,
                                      seed_widgets, widget_key)
+from explorer.app.ct_tables import psnr_text
 from explorer.app.plain import summary
+from explorer.app.uploads import Decoded, decode_upload
 from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, ct_t_range, params_to_query
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.ct import session as ct_session
 from explorer.ct.fbp import FILTERS
 from explorer.figures.ct import image_figure, sinogram_figure
-from explorer.imaging.phantoms import PhantomError, load_image
 from explorer.priors.weights import REBUILD_COMMAND, WeightsError
 from views.ct_parts import compare_view, export_ui, live_view, transport_ui, update_comparison
 
@@ -32,21 +33,24 @@ KEEP_FRAMES = 100  # about this many iterates are kept for the scrubber and the 
 UPLOAD_TYPES = ["png", "jpg", "jpeg"]
 
 
-def _uploaded(column, label: str, key: str) -> bytes | None:
+def _uploaded(column, label: str, key: str, n: int) -> Decoded | None:
+    """The file chosen in an uploader, decoded at side n once per file and size (reruns reuse it)."""
     file = column.file_uploader(label, type=UPLOAD_TYPES, key=key)
-    return None if file is None else file.getvalue()
+    if file is None:
+        return None
+    return decode_upload(st.session_state.setdefault("ct_decoded_uploads", {}), file.file_id, file.getvalue, n)
 
 
-def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, bytes | None]:
+def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, Decoded | None]:
     """Widgets of the forward model: its settings, the FBP filter, the phantom choice and an uploaded file."""
     left, middle, right = st.columns(3)
     phantom = left.selectbox("Phantom", CT_PHANTOMS, format_func=PHANTOM_LABELS.get, key=widget_key("phantom"))
     seed, upload = CTParams.seed, None
+    n = middle.slider("Image size n (pixels)", 32, 256, step=16, key=widget_key("n"))
     if phantom == "ellipses":
         seed = int(left.number_input("Phantom seed", 0, 2**31 - 1, key=widget_key("seed")))
     elif phantom == "upload":
-        upload = _uploaded(left, "PNG or JPEG", "ct_upload")
-    n = middle.slider("Image size n (pixels)", 32, 256, step=16, key=widget_key("n"))
+        upload = _uploaded(left, "PNG or JPEG", "ct_upload", n)
     n_angles = middle.slider("Number of angles", 1, 360, key=widget_key("n_angles"),
                              help="Evenly spaced over [0°, 180°).")
     noise_level = right.slider("Noise level", 0.0, 0.2, step=0.005, format="%.3f", key=widget_key("noise_level"),
@@ -68,11 +72,10 @@ def forward_model_view() -> ct.ForwardModel | None:
         if upload is None:
             st.info("Upload a PNG or JPEG image to use it as the phantom.")
             return None
-        try:
-            truth, notes = load_image(upload, settings.n)
-        except PhantomError as error:
-            st.error(summary([str(error)]))
+        if upload.error:
+            st.error(summary([upload.error]))
             return None
+        truth, notes = upload.image, upload.notes
         for note in notes:
             st.caption(note)
     with st.spinner("Building the CT geometry ..."):
@@ -84,7 +87,7 @@ def forward_model_view() -> ct.ForwardModel | None:
     st.plotly_chart(sinogram_figure(model.y, model.operator.angles, "Noisy sinogram y = A x + noise"),
                     key="ct_sinogram", width="stretch")
     a, b, c = st.columns(3)
-    a.metric("FBP PSNR (dB)", f"{model.fbp_psnr:.2f}")
+    a.metric("FBP PSNR (dB)", psnr_text(model.fbp_psnr))
     b.metric("FBP SSIM", f"{model.fbp_ssim:.3f}")
     c.metric("Operator norm ||A||", f"{model.operator.norm():.1f}",
              help="Largest singular value, by power iteration; the reconstruction divides A and y by it.")
@@ -121,17 +124,13 @@ def cached_references(settings: ct.ProblemSettings, truth_digest: str, _problem:
     return ct.references(_problem)
 
 
-def _digest(data: bytes | None) -> str:
-    return "" if data is None else hashlib.sha256(data).hexdigest()
-
-
 def available_priors() -> list[str]:
     """The priors that can be used here: the network only when its weights load."""
     return ["gaussian"] if network_problem() else ["network", "gaussian"]
 
 
-def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, bytes | None]:
-    """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start's bytes."""
+def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, Decoded | None]:
+    """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start, decoded."""
     if network_problem():
         st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
                 f"phantoms) is used. Rebuild the network with: `{REBUILD_COMMAND}`.")
@@ -165,7 +164,7 @@ def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, bytes
     init_seed = CTParams.init_seed
     if "noise" in inits:
         init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
-    upload = _uploaded(c, "Start image", "ct_rec_upload") if "upload" in inits else None
+    upload = _uploaded(c, "Start image", "ct_rec_upload", problem.n) if "upload" in inits else None
     solver = ct.SolverSettings(method=method, schedule=schedule, t_max=t_max, n_iter=n_iter, step_rule=rule,
                                step_size=step_size, clip=clip, inits=inits, init_seed=init_seed)
     return ct.CTSettings(replace(problem, prior=prior, alpha=alpha, t_min=t_min), solver), upload
@@ -194,14 +193,13 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         st.info("Upload an image to use it as a start, or untick that start.")
         return
     if upload is not None:
-        try:
-            start_image, _ = load_image(upload, fm.n)
-        except PhantomError as error:
-            st.error(summary([str(error)]))
+        if upload.error:
+            st.error(summary([upload.error]))
             return
+        start_image = upload.image
     problem = cached_problem(settings.problem, truth_digest, truth)
     x0 = ct.initialisations(settings.solver.inits, problem, init_seed=settings.solver.init_seed, upload=start_image)
-    signature = (settings, truth_digest, _digest(upload))
+    signature = (settings, truth_digest, upload.digest if upload is not None else "")
 
     state = st.session_state
     state.setdefault("ct_rec_playing", False)
@@ -219,8 +217,8 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         cols = st.columns(3)
         fbp_shown = problem.fbp.clamp(0, 1) if settings.problem.clip_metrics else problem.fbp
         for col, image, title, key in ((cols[0], problem.truth, "Ground truth x", "ct_rec_truth"),
-                                       (cols[1], fbp_shown, f"FBP: {refs.psnr['FBP']:.2f} dB", "ct_rec_fbp"),
-                                       (cols[2], refs.tv_image, f"TV: {refs.psnr['TV']:.2f} dB", "ct_rec_tv")):
+                                       (cols[1], fbp_shown, f"FBP: {psnr_text(refs.psnr['FBP'], ' dB')}", "ct_rec_fbp"),
+                                       (cols[2], refs.tv_image, f"TV: {psnr_text(refs.psnr['TV'], ' dB')}", "ct_rec_tv")):
             col.plotly_chart(image_figure(image, title, height=300), key=key, width="stretch")
         st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
                                         "Normalised sinogram y~ = y / ||A||", height=240),

@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from explorer import ct
-from explorer.app.ct_tables import comparison_frame, results_frame
+from explorer.app.ct_tables import comparison_frame, psnr_text, results_frame
 from explorer.app.ct_widgets import widget_key
 from explorer.core.registry import METHODS
 from explorer.ct import session as ct_session
@@ -81,10 +81,11 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
     cols[0].metric("Iteration", f"{run.iteration} / {run.settings.solver.n_iter}",
                    help=f"{run.seconds:.1f} s of solver time; status: {run.status}")
     for col, name, now, start in zip(cols[1:], run.names, psnr_rows[-1], psnr_rows[0]):
-        col.metric(f"PSNR {name} (dB)", f"{now:.2f}", f"{now - start:+.2f} since x_0")
+        gain = now - start
+        col.metric(f"PSNR {name} (dB)", psnr_text(now), f"{gain:+.2f} since x_0" if np.isfinite(gain) else None)
     x = ct_session.frame_at(run, shown)[:, 0].numpy()
     grid = np.stack([x, np.abs(x - run.problem.truth[0, 0].numpy())])
-    st.plotly_chart(image_grid_figure(grid, [f"{n}: {p:.2f} dB" for n, p in zip(run.names, psnr_rows[shown])],
+    st.plotly_chart(image_grid_figure(grid, [f"{n}: {psnr_text(p, ' dB')}" for n, p in zip(run.names, psnr_rows[shown])],
                                       row_labels=["x_k", "|x_k − x|"], zranges=[(0.0, 1.0), (0.0, ERROR_MAX)],
                                       colorscales=["gray", "inferno"], cell_height=max(160, 420 // len(run.names)),
                                       title=f"Iterates at k = {shown} and their errors (|error| on [0, {ERROR_MAX}])"),
@@ -98,9 +99,8 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
                + ("of iterates clipped to [0, 1]" if run.settings.problem.clip_metrics else "of the raw iterates")
                + ", data range 1.")
     compared = state.get("ct_rec_compared")
-    st.dataframe(results_frame(run, refs, compared["result"] if compared else None), hide_index=True,
-                 width="stretch", column_config={"PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-                                                 "SSIM": st.column_config.NumberColumn(format="%.3f")})
+    table = results_frame(run, refs, compared["result"] if compared else None)
+    st.dataframe(table.style.format({"PSNR (dB)": psnr_text, "SSIM": "{:.3f}"}), hide_index=True, width="stretch")
 
 
 def update_comparison(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor, signature: tuple) -> None:
@@ -137,7 +137,7 @@ def compare_view(names: tuple[str, ...]) -> None:
                                       title="Final iterates: GNC (top) and plain GD (bottom), one column per start",
                                       cell_height=max(150, 400 // len(names))),
                     key="ct_rec_compare_grid", width="stretch")
-    st.dataframe(comparison_frame(result, names).style.format("{:.2f}"), width="stretch")
+    st.dataframe(comparison_frame(result, names).style.format(psnr_text), width="stretch")
 
 
 def export_ui(run: ct_session.LiveRun, refs: ct.References) -> None:
