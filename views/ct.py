@@ -209,16 +209,25 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         state.pop("ct_rec_show", None)
     run: ct_session.LiveRun = state["ct_rec_run"]
     if state.pop("ct_rec_to_end", False):
-        with st.spinner(f"Running to iteration {settings.solver.n_iter} ..."):
-            ct_session.run_to_end(run)
+        n_iter = settings.solver.n_iter
+        bar = st.progress(0.0, text=f"Running to iteration {n_iter} ...")
+
+        # Each report is a Streamlit call, where Streamlit stops the script of a tab that closed or moved on:
+        # without it the run would go on burning CPU for nobody until its last iteration.
+        def report(live: ct_session.LiveRun) -> None:
+            bar.progress(min(live.iteration / n_iter, 1.0), text=f"Running: iteration {live.iteration} of {n_iter}")
+
+        ct_session.run_to_end(run, progress=report)
+        bar.empty()
 
     refs = cached_references(settings.problem, truth_digest, problem)
     with st.expander("Ground truth, data, FBP and TV", expanded=False):
         cols = st.columns(3)
         fbp_shown = problem.fbp.clamp(0, 1) if settings.problem.clip_metrics else problem.fbp
+        fbp_title, tv_title = (f"{ref}: {psnr_text(refs.psnr[ref], ' dB')}" for ref in ("FBP", "TV"))
         for col, image, title, key in ((cols[0], problem.truth, "Ground truth x", "ct_rec_truth"),
-                                       (cols[1], fbp_shown, f"FBP: {psnr_text(refs.psnr['FBP'], ' dB')}", "ct_rec_fbp"),
-                                       (cols[2], refs.tv_image, f"TV: {psnr_text(refs.psnr['TV'], ' dB')}", "ct_rec_tv")):
+                                       (cols[1], fbp_shown, fbp_title, "ct_rec_fbp"),
+                                       (cols[2], refs.tv_image, tv_title, "ct_rec_tv")):
             col.plotly_chart(image_figure(image, title, height=300), key=key, width="stretch")
         st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
                                         "Normalised sinogram y~ = y / ||A||", height=240),

@@ -60,7 +60,11 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
     """
     state = st.session_state
     if state["ct_rec_playing"]:
-        ct_session.advance(run, int(state[widget_key("frame")]))
+        # A frame can be many iterations: an empty element between chunks is a point where Streamlit can stop
+        # the run when the tab closes or the visitor presses Pause.
+        beat = st.empty()
+        until = run.iteration + int(state[widget_key("frame")])
+        ct_session.run_to_end(run, until=until, progress=lambda _: beat.empty())
         if run.done:
             state["ct_rec_playing"] = False
             # Only a full rerun re-registers the fragment without its timer (and refreshes the table and exports).
@@ -85,7 +89,8 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
         col.metric(f"PSNR {name} (dB)", psnr_text(now), f"{gain:+.2f} since x_0" if np.isfinite(gain) else None)
     x = ct_session.frame_at(run, shown)[:, 0].numpy()
     grid = np.stack([x, np.abs(x - run.problem.truth[0, 0].numpy())])
-    st.plotly_chart(image_grid_figure(grid, [f"{n}: {psnr_text(p, ' dB')}" for n, p in zip(run.names, psnr_rows[shown])],
+    titles = [f"{n}: {psnr_text(p, ' dB')}" for n, p in zip(run.names, psnr_rows[shown])]
+    st.plotly_chart(image_grid_figure(grid, titles,
                                       row_labels=["x_k", "|x_k − x|"], zranges=[(0.0, 1.0), (0.0, ERROR_MAX)],
                                       colorscales=["gray", "inferno"], cell_height=max(160, 420 // len(run.names)),
                                       title=f"Iterates at k = {shown} and their errors (|error| on [0, {ERROR_MAX}])"),

@@ -156,8 +156,9 @@ def load_image(data: bytes, n: int, *, max_bytes: int = MAX_FILE_BYTES,
     """A phantom from the bytes of a PNG or JPEG file: greyscale, centre-cropped, resized to n.
 
     Colour becomes luminance, transparent areas become 0, 16-bit images are rescaled by their
-    minimum and maximum (a uniform one is divided by 65535 instead), 8-bit images are divided by 255, and a non-square image is cropped to its
-    centre square before resizing. Each such conversion is reported in the returned notes.
+    minimum and maximum (a uniform one is divided by 65535 instead), 8-bit images are divided by 255,
+    and a non-square image is cropped to its centre square before resizing.
+    Each such conversion is reported in the returned notes.
 
     Parameters
     ----------
