@@ -26,7 +26,8 @@ from explorer.ct import session as ct_session
 from explorer.ct.fbp import FILTERS
 from explorer.figures.ct import image_figure, sinogram_figure
 from explorer.priors.weights import REBUILD_COMMAND, WeightsError
-from views.ct_parts import compare_view, export_ui, live_view, transport_ui, update_comparison
+from views.ct_parts import (REPORT_EVERY, at_most_every, compare_view, export_ui, live_view, transport_ui,
+                            update_comparison)
 
 PLAY_INTERVAL = 0.6  # seconds between frames of playback
 KEEP_FRAMES = 100  # about this many iterates are kept for the scrubber and the export
@@ -213,11 +214,11 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         bar = st.progress(0.0, text=f"Running to iteration {n_iter} ...")
 
         # Each report is a Streamlit call, where Streamlit stops the script of a tab that closed or moved on:
-        # without it the run would go on burning CPU for nobody until its last iteration.
+        # without them the run would go on burning CPU for nobody until its last iteration.
         def report(live: ct_session.LiveRun) -> None:
             bar.progress(min(live.iteration / n_iter, 1.0), text=f"Running: iteration {live.iteration} of {n_iter}")
 
-        ct_session.run_to_end(run, progress=report)
+        ct_session.run_to_end(run, progress=at_most_every(REPORT_EVERY, report))
         bar.empty()
 
     refs = cached_references(settings.problem, truth_digest, problem)

@@ -6,6 +6,10 @@ Laid out by views/ct.py inside its Reconstruction tab; the run itself lives in s
 
 from __future__ import annotations
 
+import math
+import time
+from typing import Callable
+
 import numpy as np
 import streamlit as st
 import torch
@@ -20,6 +24,25 @@ from explorer.figures.images import image_grid_figure
 
 COMPARED = ("gnc", "gd")  # the paper's claim: GNC ends nearly independent of the start, plain GD does not
 ERROR_MAX = 0.5  # |error| maps share the colour range [0, ERROR_MAX]
+REPORT_EVERY = 0.25  # seconds between progress reports of a long run: each is a point where a closed tab stops it
+
+
+def at_most_every(seconds: float, action: Callable[[ct_session.LiveRun], None]) -> Callable[[ct_session.LiveRun], None]:
+    """A progress callback that calls `action(run)` at most once per `seconds` (and at the run's end).
+
+    Each call is a Streamlit call, where Streamlit stops the script of a tab that closed or moved on; a few a
+    second are enough for that without flooding the browser with updates.
+    """
+    last = -math.inf
+
+    def report(run: ct_session.LiveRun) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= seconds or run.done:
+            last = now
+            action(run)
+
+    return report
 
 
 def _toggle_play() -> None:
@@ -64,7 +87,7 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
         # the run when the tab closes or the visitor presses Pause.
         beat = st.empty()
         until = run.iteration + int(state[widget_key("frame")])
-        ct_session.run_to_end(run, until=until, progress=lambda _: beat.empty())
+        ct_session.run_to_end(run, until=until, progress=at_most_every(REPORT_EVERY, lambda _: beat.empty()))
         if run.done:
             state["ct_rec_playing"] = False
             # Only a full rerun re-registers the fragment without its timer (and refreshes the table and exports).
