@@ -1,8 +1,9 @@
 """The pages' state in their URLs: the parameters a link carries, their validation, presets and the playback clock.
 
 A URL can ask for anything, so every value read from one is parsed here and checked against the bounds
-below; a bad value falls back to its default and produces a one-line warning, never an exception. The
-defaults live in `ToyParams` and `CTParams` and nowhere else.
+below; a bad value falls back to its default and produces a one-line warning, never an exception, and all
+unknown keys share one warning. Warnings quote user text cut short (:mod:`explorer.app.plain`); the pages escape
+them before showing them. The defaults live in `ToyParams` and `CTParams` and nowhere else.
 """
 
 from __future__ import annotations
@@ -300,7 +301,7 @@ def _ordered_t_range(params, defaults, warnings: list[str]):
 
 
 def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[ToyParams, list[str]]:
-    """Validated parameters from URL query parameters, and one warning per value that was ignored.
+    """Validated parameters from URL query parameters, one warning per ignored value, one for all unknown keys.
 
     Unknown keys, values that do not parse, are not finite, lie outside their bounds, are not among the
     choices, and inconsistent pairs (t_min >= t_max, an iteration past N) fall back to the defaults.
@@ -407,7 +408,7 @@ def _parse_ct_field(name: str, raw: str, default):
 
 
 def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTParams, list[str]]:
-    """Validated CT parameters from URL query parameters, and one warning per value that was ignored.
+    """Validated CT parameters from URL query parameters, one warning per ignored value, one for all unknown keys.
 
     Links made before the rename (angles, noise, iters, rule, step) still open: CT_ALIASES maps their keys.
     """
