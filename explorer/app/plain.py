@@ -56,7 +56,10 @@ def summary(messages: Sequence[str], shown: int = MAX_MESSAGES, limit: int = 4 *
 
 
 def list_summary(items: Sequence[str], noun: str, shown: int = MAX_NAMES) -> str:
-    """"N <noun> ignored: a, b, c, … and N-3 more" for a list of user-given names; not escaped, each name clipped."""
+    """One line naming many user-given names: "12 <noun> ignored: a, b, c, d, e and 7 more".
+
+    Each name is cut short; the line is not escaped (pages escape whole messages with `summary`).
+    """
     names = [clip(item, MAX_CHARS // 2) for item in items[:shown]]
     rest = len(items) - len(names)
     return f"{len(items)} {noun} ignored: {', '.join(names)}" + (f" and {rest} more" if rest > 0 else "")
