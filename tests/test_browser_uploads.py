@@ -98,3 +98,19 @@ def test_a_file_over_the_configured_limit_is_refused(page, app_url):
     _upload(page, "fine.png", _encode(_gradient(64, 64)))
     page.wait_for_selector('[data-testid="stMetric"]:has-text("FBP PSNR")', timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_same_file_as_phantom_and_start_reads_as_an_exact_match(page, app_url):
+    """A uniform 16-bit white file keeps its level, and a start equal to the truth shows "exact match", not inf."""
+    white = _encode(np.full((48, 48), 65535, np.uint16))
+    page.goto(f"{app_url}/ct?phantom=upload&tab=reconstruction&inits=upload&n=32&n_angles=20&prior=gaussian"
+              "&n_iter=4")
+    wait_for_app(page)
+    for index, name in enumerate(("truth.png", "start.png")):
+        page.locator(UPLOADER).nth(index).set_input_files({"name": name, "mimeType": "image/png", "buffer": white})
+        page.locator('[data-testid="stFileUploader"]', has_text=name).wait_for(state="attached", timeout=30_000)
+        wait_for_app(page)
+    metric = page.locator('[data-testid="stMetric"]', has_text="PSNR uploaded image")
+    metric.wait_for(timeout=60_000)
+    assert "exact match" in metric.inner_text() and "inf" not in metric.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0

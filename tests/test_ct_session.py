@@ -67,6 +67,28 @@ def test_a_diverging_step_is_reported_and_keeps_the_iterates(problem, config) ->
     assert run.kept()[0][-1] == run.iteration
 
 
+def test_running_to_the_end_reports_every_chunk_and_can_be_stopped(problem, config) -> None:
+    """A page stops a run nobody watches by raising from the progress callback; the run stays consistent."""
+    seen: list[int] = []
+
+    class Gone(Exception):
+        pass
+
+    def progress(run) -> None:
+        seen.append(run.iteration)
+        if run.iteration >= 8:
+            raise Gone
+
+    run = _run(problem, config)
+    with pytest.raises(Gone):
+        ct_session.run_to_end(run, chunk=3, progress=progress)
+    assert seen == [3, 6, 9] and run.status == "running" and run.kept()[0][-1] == 9
+    ct_session.run_to_end(run, until=11, chunk=5, progress=lambda r: seen.append(r.iteration))
+    assert seen[3:] == [11] and run.iteration == 11
+    ct_session.run_to_end(run)
+    assert run.done and run.iteration == config.n_iter
+
+
 def test_exports_round_trip(problem, config) -> None:
     run = _run(problem, config, keep_every=4)
     ct_session.advance(run, 6)

@@ -94,6 +94,16 @@ def test_sixteen_bit_is_rescaled() -> None:
     assert float(image.min()) == 0.0 and float(image.max()) == 1.0
 
 
+@pytest.mark.parametrize(("dtype", "value", "level"), [
+    (np.uint8, 255, 1.0), (np.uint8, 0, 0.0), (np.uint8, 128, 128 / 255),
+    (np.uint16, 65535, 1.0), (np.uint16, 0, 0.0), (np.uint16, 32768, 32768 / 65535),
+])
+def test_uniform_images_keep_their_level(dtype, value: int, level: float) -> None:
+    # A uniform image has no range to rescale by: all-white must stay 1, not become 0 (all black).
+    image, _ = load_image(_encode(np.full((40, 40), value, dtype)), 32)
+    assert torch.allclose(image, torch.full((32, 32), level), atol=1e-6)
+
+
 # Bad files: each gives a PhantomError with one clear sentence, never a Pillow/numpy traceback.
 
 def _bad_files() -> dict[str, tuple[bytes, str]]:

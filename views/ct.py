@@ -16,36 +16,42 @@ import torch
 from explorer import ct
 from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, params_from_widgets,
                                      seed_widgets, widget_key)
+from explorer.app.ct_tables import psnr_text
+from explorer.app.plain import summary
+from explorer.app.uploads import Decoded, decode_upload
 from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, ct_t_range, params_to_query
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.ct import session as ct_session
 from explorer.ct.fbp import FILTERS
 from explorer.figures.ct import image_figure, sinogram_figure
-from explorer.imaging.phantoms import PhantomError, load_image
 from explorer.priors.weights import REBUILD_COMMAND, WeightsError
-from views.ct_parts import compare_view, export_ui, live_view, transport_ui, update_comparison
+from views.ct_parts import (REPORT_EVERY, at_most_every, compare_view, export_ui, live_view, transport_ui,
+                            update_comparison)
 
 PLAY_INTERVAL = 0.6  # seconds between frames of playback
 KEEP_FRAMES = 100  # about this many iterates are kept for the scrubber and the export
 UPLOAD_TYPES = ["png", "jpg", "jpeg"]
 
 
-def _uploaded(column, label: str, key: str) -> bytes | None:
+def _uploaded(column, label: str, key: str, n: int) -> Decoded | None:
+    """The file chosen in an uploader, decoded at side n once per file and size (reruns reuse it)."""
     file = column.file_uploader(label, type=UPLOAD_TYPES, key=key)
-    return None if file is None else file.getvalue()
+    if file is None:
+        return None
+    return decode_upload(st.session_state.setdefault("ct_decoded_uploads", {}), file.file_id, file.getvalue, n)
 
 
-def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, bytes | None]:
+def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, Decoded | None]:
     """Widgets of the forward model: its settings, the FBP filter, the phantom choice and an uploaded file."""
     left, middle, right = st.columns(3)
     phantom = left.selectbox("Phantom", CT_PHANTOMS, format_func=PHANTOM_LABELS.get, key=widget_key("phantom"))
     seed, upload = CTParams.seed, None
+    n = middle.slider("Image size n (pixels)", 32, 256, step=16, key=widget_key("n"))
     if phantom == "ellipses":
         seed = int(left.number_input("Phantom seed", 0, 2**31 - 1, key=widget_key("seed")))
     elif phantom == "upload":
-        upload = _uploaded(left, "PNG or JPEG", "ct_upload")
-    n = middle.slider("Image size n (pixels)", 32, 256, step=16, key=widget_key("n"))
+        upload = _uploaded(left, "PNG or JPEG", "ct_upload", n)
     n_angles = middle.slider("Number of angles", 1, 360, key=widget_key("n_angles"),
                              help="Evenly spaced over [0°, 180°).")
     noise_level = right.slider("Noise level", 0.0, 0.2, step=0.005, format="%.3f", key=widget_key("noise_level"),
@@ -67,11 +73,10 @@ def forward_model_view() -> ct.ForwardModel | None:
         if upload is None:
             st.info("Upload a PNG or JPEG image to use it as the phantom.")
             return None
-        try:
-            truth, notes = load_image(upload, settings.n)
-        except PhantomError as error:
-            st.error(str(error))
+        if upload.error:
+            st.error(summary([upload.error]))
             return None
+        truth, notes = upload.image, upload.notes
         for note in notes:
             st.caption(note)
     with st.spinner("Building the CT geometry ..."):
@@ -83,7 +88,7 @@ def forward_model_view() -> ct.ForwardModel | None:
     st.plotly_chart(sinogram_figure(model.y, model.operator.angles, "Noisy sinogram y = A x + noise"),
                     key="ct_sinogram", width="stretch")
     a, b, c = st.columns(3)
-    a.metric("FBP PSNR (dB)", f"{model.fbp_psnr:.2f}")
+    a.metric("FBP PSNR (dB)", psnr_text(model.fbp_psnr))
     b.metric("FBP SSIM", f"{model.fbp_ssim:.3f}")
     c.metric("Operator norm ||A||", f"{model.operator.norm():.1f}",
              help="Largest singular value, by power iteration; the reconstruction divides A and y by it.")
@@ -120,17 +125,13 @@ def cached_references(settings: ct.ProblemSettings, truth_digest: str, _problem:
     return ct.references(_problem)
 
 
-def _digest(data: bytes | None) -> str:
-    return "" if data is None else hashlib.sha256(data).hexdigest()
-
-
 def available_priors() -> list[str]:
     """The priors that can be used here: the network only when its weights load."""
     return ["gaussian"] if network_problem() else ["network", "gaussian"]
 
 
-def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, bytes | None]:
-    """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start's bytes."""
+def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, Decoded | None]:
+    """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start, decoded."""
     if network_problem():
         st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
                 f"phantoms) is used. Rebuild the network with: `{REBUILD_COMMAND}`.")
@@ -164,7 +165,7 @@ def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, bytes
     init_seed = CTParams.init_seed
     if "noise" in inits:
         init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
-    upload = _uploaded(c, "Start image", "ct_rec_upload") if "upload" in inits else None
+    upload = _uploaded(c, "Start image", "ct_rec_upload", problem.n) if "upload" in inits else None
     solver = ct.SolverSettings(method=method, schedule=schedule, t_max=t_max, n_iter=n_iter, step_rule=rule,
                                step_size=step_size, clip=clip, inits=inits, init_seed=init_seed)
     return ct.CTSettings(replace(problem, prior=prior, alpha=alpha, t_min=t_min), solver), upload
@@ -193,14 +194,13 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         st.info("Upload an image to use it as a start, or untick that start.")
         return
     if upload is not None:
-        try:
-            start_image, _ = load_image(upload, fm.n)
-        except PhantomError as error:
-            st.error(str(error))
+        if upload.error:
+            st.error(summary([upload.error]))
             return
+        start_image = upload.image
     problem = cached_problem(settings.problem, truth_digest, truth)
     x0 = ct.initialisations(settings.solver.inits, problem, init_seed=settings.solver.init_seed, upload=start_image)
-    signature = (settings, truth_digest, _digest(upload))
+    signature = (settings, truth_digest, upload.digest if upload is not None else "")
 
     state = st.session_state
     state.setdefault("ct_rec_playing", False)
@@ -210,16 +210,25 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
         state.pop("ct_rec_show", None)
     run: ct_session.LiveRun = state["ct_rec_run"]
     if state.pop("ct_rec_to_end", False):
-        with st.spinner(f"Running to iteration {settings.solver.n_iter} ..."):
-            ct_session.run_to_end(run)
+        n_iter = settings.solver.n_iter
+        bar = st.progress(0.0, text=f"Running to iteration {n_iter} ...")
+
+        # Each report is a Streamlit call, where Streamlit stops the script of a tab that closed or moved on:
+        # without them the run would go on burning CPU for nobody until its last iteration.
+        def report(live: ct_session.LiveRun) -> None:
+            bar.progress(min(live.iteration / n_iter, 1.0), text=f"Running: iteration {live.iteration} of {n_iter}")
+
+        ct_session.run_to_end(run, progress=at_most_every(REPORT_EVERY, report))
+        bar.empty()
 
     refs = cached_references(settings.problem, truth_digest, problem)
     with st.expander("Ground truth, data, FBP and TV", expanded=False):
         cols = st.columns(3)
         fbp_shown = problem.fbp.clamp(0, 1) if settings.problem.clip_metrics else problem.fbp
+        fbp_title, tv_title = (f"{ref}: {psnr_text(refs.psnr[ref], ' dB')}" for ref in ("FBP", "TV"))
         for col, image, title, key in ((cols[0], problem.truth, "Ground truth x", "ct_rec_truth"),
-                                       (cols[1], fbp_shown, f"FBP: {refs.psnr['FBP']:.2f} dB", "ct_rec_fbp"),
-                                       (cols[2], refs.tv_image, f"TV: {refs.psnr['TV']:.2f} dB", "ct_rec_tv")):
+                                       (cols[1], fbp_shown, fbp_title, "ct_rec_fbp"),
+                                       (cols[2], refs.tv_image, tv_title, "ct_rec_tv")):
             col.plotly_chart(image_figure(image, title, height=300), key=key, width="stretch")
         st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
                                         "Normalised sinogram y~ = y / ||A||", height=240),
@@ -242,7 +251,7 @@ def main() -> None:
     # Without the network's weights the Gaussian prior stands in; the Reconstruction tab says so.
     seed_widgets(st.session_state, parsed, available_priors())
     if warnings:
-        st.warning("; ".join(warnings))
+        st.warning(summary(warnings))
     # The tabs rerun the page when switched, and only the open one does its work: the Forward model tab stays
     # quick, and the Reconstruction tab builds its problem and TV reference only when it is looked at.
     forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=widget_key("tab"), on_change="rerun")

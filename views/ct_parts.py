@@ -6,12 +6,16 @@ Laid out by views/ct.py inside its Reconstruction tab; the run itself lives in s
 
 from __future__ import annotations
 
+import math
+import time
+from typing import Callable
+
 import numpy as np
 import streamlit as st
 import torch
 
 from explorer import ct
-from explorer.app.ct_tables import comparison_frame, results_frame
+from explorer.app.ct_tables import comparison_frame, psnr_text, results_frame
 from explorer.app.ct_widgets import widget_key
 from explorer.core.registry import METHODS
 from explorer.ct import session as ct_session
@@ -20,6 +24,25 @@ from explorer.figures.images import image_grid_figure
 
 COMPARED = ("gnc", "gd")  # the paper's claim: GNC ends nearly independent of the start, plain GD does not
 ERROR_MAX = 0.5  # |error| maps share the colour range [0, ERROR_MAX]
+REPORT_EVERY = 0.25  # seconds between progress reports of a long run: each is a point where a closed tab stops it
+
+
+def at_most_every(seconds: float, action: Callable[[ct_session.LiveRun], None]) -> Callable[[ct_session.LiveRun], None]:
+    """A progress callback that calls `action(run)` at most once per `seconds` (and at the run's end).
+
+    Each call is a Streamlit call, where Streamlit stops the script of a tab that closed or moved on; a few a
+    second are enough for that without flooding the browser with updates.
+    """
+    last = -math.inf
+
+    def report(run: ct_session.LiveRun) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= seconds or run.done:
+            last = now
+            action(run)
+
+    return report
 
 
 def _toggle_play() -> None:
@@ -60,7 +83,11 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
     """
     state = st.session_state
     if state["ct_rec_playing"]:
-        ct_session.advance(run, int(state[widget_key("frame")]))
+        # A frame can be many iterations: an empty element between chunks is a point where Streamlit can stop
+        # the run when the tab closes or the visitor presses Pause.
+        beat = st.empty()
+        until = run.iteration + int(state[widget_key("frame")])
+        ct_session.run_to_end(run, until=until, progress=at_most_every(REPORT_EVERY, lambda _: beat.empty()))
         if run.done:
             state["ct_rec_playing"] = False
             # Only a full rerun re-registers the fragment without its timer (and refreshes the table and exports).
@@ -81,10 +108,12 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
     cols[0].metric("Iteration", f"{run.iteration} / {run.settings.solver.n_iter}",
                    help=f"{run.seconds:.1f} s of solver time; status: {run.status}")
     for col, name, now, start in zip(cols[1:], run.names, psnr_rows[-1], psnr_rows[0]):
-        col.metric(f"PSNR {name} (dB)", f"{now:.2f}", f"{now - start:+.2f} since x_0")
+        gain = now - start
+        col.metric(f"PSNR {name} (dB)", psnr_text(now), f"{gain:+.2f} since x_0" if np.isfinite(gain) else None)
     x = ct_session.frame_at(run, shown)[:, 0].numpy()
     grid = np.stack([x, np.abs(x - run.problem.truth[0, 0].numpy())])
-    st.plotly_chart(image_grid_figure(grid, [f"{n}: {p:.2f} dB" for n, p in zip(run.names, psnr_rows[shown])],
+    titles = [f"{n}: {psnr_text(p, ' dB')}" for n, p in zip(run.names, psnr_rows[shown])]
+    st.plotly_chart(image_grid_figure(grid, titles,
                                       row_labels=["x_k", "|x_k − x|"], zranges=[(0.0, 1.0), (0.0, ERROR_MAX)],
                                       colorscales=["gray", "inferno"], cell_height=max(160, 420 // len(run.names)),
                                       title=f"Iterates at k = {shown} and their errors (|error| on [0, {ERROR_MAX}])"),
@@ -98,9 +127,8 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
                + ("of iterates clipped to [0, 1]" if run.settings.problem.clip_metrics else "of the raw iterates")
                + ", data range 1.")
     compared = state.get("ct_rec_compared")
-    st.dataframe(results_frame(run, refs, compared["result"] if compared else None), hide_index=True,
-                 width="stretch", column_config={"PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-                                                 "SSIM": st.column_config.NumberColumn(format="%.3f")})
+    table = results_frame(run, refs, compared["result"] if compared else None)
+    st.dataframe(table.style.format({"PSNR (dB)": psnr_text, "SSIM": "{:.3f}"}), hide_index=True, width="stretch")
 
 
 def update_comparison(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor, signature: tuple) -> None:
@@ -137,7 +165,7 @@ def compare_view(names: tuple[str, ...]) -> None:
                                       title="Final iterates: GNC (top) and plain GD (bottom), one column per start",
                                       cell_height=max(150, 400 // len(names))),
                     key="ct_rec_compare_grid", width="stretch")
-    st.dataframe(comparison_frame(result, names).style.format("{:.2f}"), width="stretch")
+    st.dataframe(comparison_frame(result, names).style.format(psnr_text), width="stretch")
 
 
 def export_ui(run: ct_session.LiveRun, refs: ct.References) -> None:

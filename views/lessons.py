@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from explorer.app.plain import summary
 from explorer.app.lessons import LESSONS, Lesson, deep_link, find_lesson, target_query
 
 PAGE_FILES = {"toy": "views/toy.py", "ct": "views/ct.py"}  # lesson.page -> page script registered in app.py
@@ -40,7 +41,7 @@ def picker_ui() -> int:
         # Streamlit clears the URL on a page switch; coming back shows the lesson last seen in this session.
         index, warning = find_lesson(st.query_params.get("lesson", state.get(LAST)))
         if warning:
-            st.warning(warning)
+            st.warning(summary([warning]))
         state[PICK] = index
     index = st.radio("Lesson", range(len(LESSONS)), format_func=lambda i: LESSONS[i].title, key=PICK)
     prev_col, next_col = st.columns(2)

@@ -18,6 +18,7 @@ from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
+from explorer.app.plain import summary
 from explorer.figures.toy import (START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
                                   landscape_figure, rate_figure, reach_figure, start_style)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
@@ -275,7 +276,7 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     values["it"] = ToyParams.it
     params, problems = toy_params_from_query(toy_params_to_query(ToyParams(**values)))
     if problems:
-        st.warning("; ".join(p.replace("URL parameter ", "") for p in problems))
+        st.warning(summary([p.replace("URL parameter ", "") for p in problems]))
     return params
 
 
@@ -468,7 +469,7 @@ def main() -> None:
     parsed, warnings = toy_params_from_query(query)
     _seed_widgets(parsed)
     if warnings:
-        st.warning("; ".join(warnings))
+        st.warning(summary(warnings))
     params = controls_ui(parsed)
     state = st.session_state
     if _key("it") not in state:

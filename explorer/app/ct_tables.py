@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import pandas as pd
@@ -11,6 +12,16 @@ from explorer.ct.compare import Comparison, References
 from explorer.ct.session import LiveRun, final_quality
 
 REFERENCE_LABELS = {"FBP": "FBP (ramp filter)", "TV": "TV, isotropic, Chambolle-Pock"}
+EXACT = "exact match"  # what a PSNR of an image equal to the truth reads as (the metric returns inf)
+
+
+def psnr_text(value: float, unit: str = "") -> str:
+    """A PSNR for the page: two decimals and `unit`, "exact match" for an image equal to the truth, "-" for NaN."""
+    if math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return EXACT if value > 0 else f"-∞{unit}"
+    return f"{value:.2f}{unit}"
 
 
 def results_frame(run: LiveRun, refs: References, compared: Comparison | None = None) -> pd.DataFrame:

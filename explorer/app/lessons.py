@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
+from explorer.app.plain import quoted
 from explorer.app.urlstate import ct_params_from_query, params_to_query, toy_params_from_query
 
 PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
@@ -158,13 +159,16 @@ LESSONS: tuple[Lesson, ...] = (
 
 
 def find_lesson(slug: str | None) -> tuple[int, str | None]:
-    """Index of the lesson named `slug` and a warning when there is none (then the first lesson)."""
+    """Index of the lesson named `slug` and a warning when there is none (then the first lesson).
+
+    The warning quotes the slug cut short but not escaped; the page escapes it when it shows it.
+    """
     if slug is None:
         return 0, None
     for i, lesson in enumerate(LESSONS):
         if lesson.slug == slug:
             return i, None
-    return 0, f"There is no lesson {slug[:40]!r}; showing the first one."
+    return 0, f"There is no lesson {quoted(slug)}; showing the first one."
 
 
 def target_query(lesson: Lesson) -> dict[str, str]:

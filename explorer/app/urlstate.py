@@ -1,8 +1,9 @@
 """The pages' state in their URLs: the parameters a link carries, their validation, presets and the playback clock.
 
 A URL can ask for anything, so every value read from one is parsed here and checked against the bounds
-below; a bad value falls back to its default and produces a one-line warning, never an exception. The
-defaults live in `ToyParams` and `CTParams` and nowhere else.
+below; a bad value falls back to its default and produces a one-line warning, never an exception, and all
+unknown keys share one warning. Warnings quote user text cut short (:mod:`explorer.app.plain`); the pages escape
+them before showing them. The defaults live in `ToyParams` and `CTParams` and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from explorer.app.plain import clip, list_summary, quoted
 from explorer.ct.fbp import FILTERS
 from explorer.ct.problem import HELD_OUT_SEED, INITS
 from explorer.priors.catalog import PRIORS
@@ -117,17 +119,17 @@ def parse_points(text: str, limit: int = MAX_STARTS) -> list[Point]:
     for chunk in text.split(";"):
         if not chunk.strip():
             continue
-        # Messages quote a short, escaped piece of the input: it may come from a URL.
-        quoted = repr(chunk.strip()[:24])
+        # Messages quote a short piece of the input on one line: it may come from a URL.
+        piece = quoted(chunk.strip(), 24)
         parts = chunk.split(",")
         if len(parts) != 2:
-            raise ValueError(f"{quoted} is not a pair 'x1, x2'")
+            raise ValueError(f"{piece} is not a pair 'x1, x2'")
         try:
             x = (float(parts[0]), float(parts[1]))
         except ValueError:
-            raise ValueError(f"{quoted} is not a pair of numbers") from None
+            raise ValueError(f"{piece} is not a pair of numbers") from None
         if not all(math.isfinite(v) and abs(v) <= POINT_BOUND for v in x):
-            raise ValueError(f"{quoted} must be finite with |x_i| <= {POINT_BOUND:g}")
+            raise ValueError(f"{piece} must be finite with |x_i| <= {POINT_BOUND:g}")
         points.append(x)
     if not points:
         raise ValueError("no points given")
@@ -234,15 +236,17 @@ def _last(value: str | Sequence[str]) -> str:
 
 def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
                 aliases: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
-    """The fields of the dataclass instance `defaults` that `query` sets, and one warning per ignored value.
+    """The fields of the dataclass instance `defaults` that `query` sets, and warnings about what was ignored.
 
-    `parse(name, raw, default)` returns a field's value or raises ValueError with a short reason; unknown
-    keys and values that do not parse are left out, with a warning naming the default used instead.
+    `parse(name, raw, default)` returns a field's value or raises ValueError with a short reason; values that
+    do not parse are left out, each with a warning naming the default used instead, and all unknown keys share
+    one warning. The warnings quote user text cut short but not escaped: pages escape them when they show them.
     `aliases` maps the keys of older links to today's field names, so links made before a rename still open.
     """
     known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
     values: dict[str, object] = {}
     warnings: list[str] = []
+    unknown: list[str] = []
     aliases = aliases or {}
     # An alias never overrides the field's own key when a link carries both.
     items = sorted(query.items(), key=lambda item: item[0] not in aliases)
@@ -251,14 +255,18 @@ def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
             continue
         key = aliases.get(given, given)
         if key not in known:
-            warnings.append(f"unknown URL parameter {given[:40]!r} ignored")
+            unknown.append(given)
             continue
         raw = _last(raw_value)
         try:
             values[key] = parse(key, raw, known[key])
         except ValueError as err:
             default = "the tuned value" if known[key] is None else repr(known[key])
-            warnings.append(f"URL parameter {given[:40]}={raw[:40]!r} ignored ({err}); using {default}")
+            warnings.append(f"URL parameter {clip(given)}={quoted(raw)} ignored ({err}); using {default}")
+    if len(unknown) == 1:
+        warnings.insert(0, f"unknown URL parameter {quoted(unknown[0])} ignored")
+    elif unknown:
+        warnings.insert(0, list_summary(unknown, "unknown URL parameters"))
     return values, warnings
 
 
@@ -293,7 +301,7 @@ def _ordered_t_range(params, defaults, warnings: list[str]):
 
 
 def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[ToyParams, list[str]]:
-    """Validated parameters from URL query parameters, and one warning per value that was ignored.
+    """Validated parameters from URL query parameters, one warning per ignored value, one for all unknown keys.
 
     Unknown keys, values that do not parse, are not finite, lie outside their bounds, are not among the
     choices, and inconsistent pairs (t_min >= t_max, an iteration past N) fall back to the defaults.
@@ -385,7 +393,7 @@ def _parse_ct_field(name: str, raw: str, default):
         names = [part.strip() for part in raw.split(",") if part.strip()]
         unknown = [part for part in names if part not in INITS]
         if unknown:
-            raise ValueError(f"{unknown[0][:24]!r} is not one of {', '.join(INITS)}")
+            raise ValueError(f"{quoted(unknown[0], 24)} is not one of {', '.join(INITS)}")
         if not names:
             raise ValueError("no start given")
         return tuple(dict.fromkeys(names))  # each start once, in the given order
@@ -400,7 +408,7 @@ def _parse_ct_field(name: str, raw: str, default):
 
 
 def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTParams, list[str]]:
-    """Validated CT parameters from URL query parameters, and one warning per value that was ignored.
+    """Validated CT parameters from URL query parameters, one warning per ignored value, one for all unknown keys.
 
     Links made before the rename (angles, noise, iters, rule, step) still open: CT_ALIASES maps their keys.
     """

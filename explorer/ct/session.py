@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -153,10 +153,18 @@ def advance(run: LiveRun, n: int) -> int:
     return ran
 
 
-def run_to_end(run: LiveRun) -> LiveRun:
-    """Advance the run until it finishes or diverges; returns it."""
-    while not run.done:
-        advance(run, 64)
+def run_to_end(run: LiveRun, *, until: int | None = None, chunk: int = 4,
+               progress: Callable[[LiveRun], None] | None = None) -> LiveRun:
+    """Advance the run until it finishes or diverges, or reaches iteration `until`; returns it.
+
+    The iterations run `chunk` at a time and `progress(run)` is called after each chunk: a caller that must be
+    able to stop a long run (a page whose visitor left) can raise from it, and the run stays consistent.
+    """
+    chunk = max(int(chunk), 1)
+    while not run.done and (until is None or run.iteration < until):
+        advance(run, chunk if until is None else min(chunk, until - run.iteration))
+        if progress is not None:
+            progress(run)
     return run
 
 

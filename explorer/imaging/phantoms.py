@@ -22,6 +22,9 @@ MAX_PIXELS = 4096 * 4096  # width x height before decoding
 MIN_SIDE = 16  # pixels; anything smaller carries no usable structure
 FORMATS = ("PNG", "JPEG")  # what Pillow may decode
 _DAMAGED = "The image data is damaged or incomplete and cannot be read."
+# Full scale of the high-bit-depth modes: a uniform image has no range of its own to rescale by, so its level
+# is read against the file's bit depth (Pillow opens 16-bit PNGs as "I;16*" or "I"; "F" holds floats in [0, 1]).
+_FULL_SCALE = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I": 65535.0, "F": 1.0}
 
 
 class PhantomError(ValueError):
@@ -124,11 +127,16 @@ def _is_colour(rgb: Image.Image) -> bool:
 
 def _greyscale(image: Image.Image, notes: list[str]) -> np.ndarray:
     """Values in [0, 1] of one greyscale channel, float64, with each conversion noted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if image.mode in _FULL_SCALE:
         values = np.asarray(image, dtype=np.float64)
         low, high = float(values.min()), float(values.max())
-        notes.append(f"The {image.mode} image was rescaled from [{low:g}, {high:g}] to [0, 1].")
-        return (values - low) / (high - low) if high > low else np.zeros_like(values)
+        if high > low:
+            notes.append(f"The {image.mode} image was rescaled from [{low:g}, {high:g}] to [0, 1].")
+            return (values - low) / (high - low)
+        scale = _FULL_SCALE[image.mode]
+        level = min(max(low / scale, 0.0), 1.0)
+        notes.append(f"The {image.mode} image is uniform; its level {low:g} of {scale:g} became {level:.3g}.")
+        return np.full_like(values, level)
     if image.mode in ("1", "L"):
         return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
     rgba = image.convert("RGBA")
@@ -148,8 +156,9 @@ def load_image(data: bytes, n: int, *, max_bytes: int = MAX_FILE_BYTES,
     """A phantom from the bytes of a PNG or JPEG file: greyscale, centre-cropped, resized to n.
 
     Colour becomes luminance, transparent areas become 0, 16-bit images are rescaled by their
-    minimum and maximum, 8-bit images are divided by 255, and a non-square image is cropped to its
-    centre square before resizing. Each such conversion is reported in the returned notes.
+    minimum and maximum (a uniform one is divided by 65535 instead), 8-bit images are divided by 255,
+    and a non-square image is cropped to its centre square before resizing.
+    Each such conversion is reported in the returned notes.
 
     Parameters
     ----------
