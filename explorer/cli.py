@@ -6,7 +6,6 @@ Bad input gives a one-line error on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -17,7 +16,7 @@ import numpy as np
 
 from explorer.toy import analysis
 from explorer.core import schedules
-from explorer.core.files import atomic_write_bytes, staged_folder
+from explorer.core.files import atomic_path, atomic_write_json, staged_folder
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule, step_rule_name
 from explorer.toy.problem import ToyProblem
 
@@ -190,7 +189,8 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: 
         }
         for name, fig in figures.items():
             p = out / f"{name}.html"
-            fig.write_html(str(p), include_plotlyjs=True, full_html=True)
+            with atomic_path(p) as tmp:
+                fig.write_html(str(tmp), include_plotlyjs=True, full_html=True)
             written.append(p)
     return written
 
@@ -311,7 +311,7 @@ def _write_json(path: str | None, data: dict) -> None:
     if not path:
         return
     _check_writable(path)
-    atomic_write_bytes(path, json.dumps(data, indent=2).encode())
+    atomic_write_json(path, data)
 
 
 def _add_ct_parser(sub) -> None:

@@ -58,6 +58,26 @@ def test_maps_write_png_and_html(tmp_path, capsys):
     assert len(json.loads((tmp_path / "maps.json").read_text())["frac_global_by_t_max"]) == 4
 
 
+def test_maps_interrupted_keep_the_previous_files(tmp_path, capsys, monkeypatch):
+    """Every map file is written to a temporary name and renamed: a failure leaves the last complete file."""
+    import plotly.graph_objects as go
+
+    args = ["maps", "--grid", "8", "--n-iter", "50", "--t-max-count", "2", "--out", str(tmp_path)]
+    assert run_main(args, capsys)[0] == 0
+    before = (tmp_path / "basin_map.html").read_bytes()
+
+    def broken(self, file, **kwargs):
+        with open(file, "w") as handle:
+            handle.write("<html>half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(go.Figure, "write_html", broken)
+    status, err = run_main(args, capsys)
+    assert status == 2 and "disk full" in err[0]
+    assert (tmp_path / "basin_map.html").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
 @pytest.mark.parametrize("args", [
     ("toy", "--t-max", "nan"),
     ("toy", "--t-max", "inf"),

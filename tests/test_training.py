@@ -159,6 +159,14 @@ def test_a_checkpoint_is_not_overwritten_without_resume(tmp_path, capsys):
     assert {p.name: p.read_bytes() for p in (tmp_path / "ckpt").iterdir()} == before
 
 
+def test_a_loss_log_without_a_checkpoint_is_not_replaced_either(tmp_path, capsys):
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "loss.csv").write_text("step,loss,ema_loss\n1,0.5,0.5\n")
+    status, err = train_cli(tmp_path, capsys=capsys)
+    assert status == 2 and "loss.csv" in err[0] and "--overwrite" in err[0]
+    assert (tmp_path / "ckpt" / "loss.csv").read_text() == "step,loss,ema_loss\n1,0.5,0.5\n"
+
+
 def test_overwrite_starts_afresh(tmp_path, capsys):
     assert train_cli(tmp_path, "--steps", "3", capsys=capsys)[0] == 0
     status, err = train_cli(tmp_path, "--overwrite", capsys=capsys)

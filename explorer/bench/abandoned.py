@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from explorer.bench.browser import chromium, streamlit_server, wait_idle
+from explorer.core.files import atomic_write_json
 
 GOAL_S = 5.0  # seconds from the close until the server is idle again
 IDLE_RATE = 0.1  # CPU seconds per second below which the server counts as idle
@@ -93,7 +94,7 @@ def main() -> int:
                          n_iter=args.n_iter)
     print(json.dumps(result, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        atomic_write_json(args.json, result)
     return 0 if result["meets_goal"] else 1
 
 

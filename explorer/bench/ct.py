@@ -15,7 +15,6 @@ Times are wall-clock on `threads` torch threads, medians after a warm-up where r
 
 from __future__ import annotations
 
-import json
 import platform
 import statistics
 import time
@@ -25,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from explorer.core.files import atomic_write_json
 from explorer import ct
 
 STARTS = ("zeros", "fbp", "noise", "constant")  # the four starts of the quality comparison
@@ -144,8 +144,7 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
     finally:
         torch.set_num_threads(previous)
     if json_path:
-        with open(json_path, "w") as fh:
-            json.dump(result, fh, indent=2)
+        atomic_write_json(json_path, result)
     return result
 
 

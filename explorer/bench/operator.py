@@ -8,7 +8,6 @@ imported. Each timing is the median of repeated calls after one warm-up call, on
 from __future__ import annotations
 
 import importlib.util
-import json
 import platform
 import statistics
 import time
@@ -19,6 +18,7 @@ import skimage
 import torch
 from skimage.transform import iradon, radon
 
+from explorer.core.files import atomic_write_json
 from explorer.imaging.phantoms import shepp_logan
 from explorer.ct.operator import ParallelBeam, uniform_angles
 
@@ -142,8 +142,7 @@ def run(json_path: str | None = None, *, threads: int = THREADS) -> dict[str, An
     finally:
         torch.set_num_threads(previous_threads)
     if json_path is not None:
-        with open(json_path, "w", encoding="utf-8") as file:
-            json.dump(result, file, indent=2)
+        atomic_write_json(json_path, result)
     return result
 
 

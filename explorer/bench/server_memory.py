@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from explorer.core.files import atomic_write_json
 from explorer.bench.browser import chromium, streamlit_server, wait_idle
 
 GOAL_MB = 2048  # the server should stay under 2 GB for this run, so that a small shared host serves several users
@@ -121,8 +122,7 @@ def main() -> int:
     if args.json:
         path = Path(args.json)
         previous = json.loads(path.read_text()) if path.exists() else []
-        path.write_text(json.dumps([r for r in previous if r.get("prior") != result["prior"]] + [result], indent=2)
-                        + "\n")
+        atomic_write_json(path, [r for r in previous if r.get("prior") != result["prior"]] + [result])
     return 0 if result["meets_goal"] and not result["exceptions_on_page"] else 1
 
 

@@ -6,7 +6,6 @@ times of the fused backend after a warm-up (compilation) run, with the thread co
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from explorer.core.files import atomic_write_json
 from explorer.toy import analysis
 from explorer.core import schedules
 from explorer.toy import fast as toy_fast
@@ -94,8 +94,7 @@ def run(json_path: str | None = None, *, threads: int = 2, sweep_count: int = 10
                                 "seconds_per_10k_starts": ref * 10_000 / reference_starts}
     torch.set_num_threads(torch_threads)
     if json_path:
-        with open(json_path, "w") as fh:
-            json.dump(result, fh, indent=2)
+        atomic_write_json(json_path, result)
     return result
 
 

@@ -8,13 +8,13 @@ how long the default run takes to play through, and where the landscape chart si
 
 from __future__ import annotations
 
-import json
 import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from explorer.core.files import atomic_write_json
 from explorer.bench.browser import ROOT, chromium, streamlit_server, wait_idle
 
 CHART = ".st-key-toy_landscape .js-plotly-plot"
@@ -128,7 +128,7 @@ def run(json_path: str | None = None) -> dict:
         }
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(result, indent=2))
+        atomic_write_json(json_path, result)
     return result
 
 

@@ -7,6 +7,7 @@ and no more bytes than it can use.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -65,6 +66,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
+
+
+def atomic_write_json(path: str | os.PathLike, data: object) -> None:
+    """Write `data` as indented JSON to `path` atomically (see `atomic_write_bytes`)."""
+    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
 @contextmanager

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
+from explorer.core.files import atomic_path
+
 # Perceptually ordered ramp (dark blue -> teal -> yellow), sampled at 5 stops and interpolated.
 _RAMP = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=float)
 
@@ -43,4 +45,5 @@ def write_map_png(path: str, rgb: np.ndarray, *, title: str, x_label: str, y_lab
         top = margin + image.height + 26 + 22 * i
         draw.rectangle([margin, top, margin + 14, top + 14], fill=colour)
         draw.text((margin + 20, top + 2), name, fill="black")
-    canvas.save(path)
+    with atomic_path(path) as tmp:
+        canvas.save(tmp, format="PNG")

@@ -102,9 +102,17 @@ def check_config(config: TrainConfig) -> None:
         raise ValueError(f"--device {config.device}: CUDA is not available here")
     if config.resume and config.overwrite:
         raise ValueError("--resume and --overwrite exclude each other")
-    path = checkpoint_path(config)
-    if not config.resume and not config.overwrite and (path.exists() or path.is_symlink()):
-        raise ValueError(f"{path} holds a checkpoint; continue it with --resume or replace it with --overwrite")
+    if not config.resume and not config.overwrite:
+        # A fresh run would replace these: the loss log of an earlier run is work too.
+        for path in (checkpoint_path(config), loss_log_path(config)):
+            if path.exists() or path.is_symlink():
+                raise ValueError(f"{path} is there from an earlier run; continue it with --resume or replace it "
+                                 "with --overwrite")
+
+
+def loss_log_path(config: TrainConfig) -> Path:
+    """The CSV loss log of a run: --log, or loss.csv beside the checkpoint."""
+    return Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
 
 
 def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5) -> torch.Tensor:
@@ -312,7 +320,7 @@ def train(config: TrainConfig, progress=None, state: TrainState | None = None) -
         step with a checkpoint written.
     """
     state = starting_state(config) if state is None else state
-    log_path = Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
+    log_path = loss_log_path(config)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _start_log(log_path, state.step)
     stop = {"flag": False}
