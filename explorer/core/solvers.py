@@ -95,7 +95,7 @@ class _Secant:
         s = None if self.x is None else x - self.x
         g_diff = None if self.g is None else g - self.g
         self.x, self.g = x, g
-        return rule.initial(s, g_diff, x.shape[0]).to(x.device)
+        return rule.initial(s, g_diff, x.shape[0], device=x.device)
 
 
 def _step_size(rule: StepRule, objective: Objective, x: torch.Tensor, d: torch.Tensor, target: _Target | None,
@@ -238,19 +238,19 @@ def solve(
 def _stack(rows: list[Step], xs, iters, status: str, message: str, batch: int) -> Trajectory:
     def col(name: str, dtype=torch.float64) -> torch.Tensor:
         if not rows:
-            return torch.empty(0, batch, dtype=dtype)
+            return torch.empty(0, batch, dtype=dtype, device=xs[0].device)
         return torch.stack([getattr(r, name).to(dtype) for r in rows])
 
     return Trajectory(
         x=torch.stack(xs),
-        iters=torch.tensor(iters, dtype=torch.long),
+        iters=torch.tensor(iters, dtype=torch.long, device=xs[0].device),
         t=col("t"),
         step=col("step"),
         f=col("f"),
         grad_norm=col("grad_norm"),
         cos=col("cos"),
         taken=col("taken", torch.bool),
-        seconds=torch.tensor([r.seconds for r in rows], dtype=torch.float64),
+        seconds=torch.tensor([r.seconds for r in rows], dtype=torch.float64, device=xs[0].device),
         status=status,
         message=message,
     )

@@ -19,8 +19,10 @@ class StepRule(Protocol):
 
     searches: bool  # True when b is found by backtracking on f
 
-    def initial(self, s: torch.Tensor | None, g_diff: torch.Tensor | None, batch: int) -> torch.Tensor:
-        """First trial step for each start, shape (B,) float64; s and g_diff are the last moves (or None)."""
+    def initial(self, s: torch.Tensor | None, g_diff: torch.Tensor | None, batch: int,
+                device: torch.device | None = None) -> torch.Tensor:
+        """First trial step for each start, shape (B,) float64 on `device`; s and g_diff are the last moves
+        (or None)."""
         ...
 
 
@@ -31,8 +33,8 @@ class Fixed:
     step: float = 1.0  # the step size b
     searches: bool = False
 
-    def initial(self, s, g_diff, batch: int) -> torch.Tensor:
-        return torch.full((batch,), self.step, dtype=torch.float64)
+    def initial(self, s, g_diff, batch: int, device=None) -> torch.Tensor:
+        return torch.full((batch,), self.step, dtype=torch.float64, device=device)
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,8 @@ class Armijo:
     max_tries: int = 10  # at most this many trials; none accepted means no step
     searches: bool = True
 
-    def initial(self, s, g_diff, batch: int) -> torch.Tensor:
-        return torch.full((batch,), self.b0, dtype=torch.float64)
+    def initial(self, s, g_diff, batch: int, device=None) -> torch.Tensor:
+        return torch.full((batch,), self.b0, dtype=torch.float64, device=device)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,8 @@ class BarzilaiBorwein:
     b_max: float = 1e8  # cap on the guess, against a vanishing curvature estimate
     searches: bool = True
 
-    def initial(self, s, g_diff, batch: int) -> torch.Tensor:
-        b = torch.full((batch,), self.b0, dtype=torch.float64)
+    def initial(self, s, g_diff, batch: int, device=None) -> torch.Tensor:
+        b = torch.full((batch,), self.b0, dtype=torch.float64, device=device)
         if s is None or g_diff is None:
             return b
         ss = batch_dot(s, s).double()
