@@ -131,11 +131,14 @@ def test_no_layer_of_the_library_imports_a_higher_one():
 
 
 def test_library_modules_import_no_cycle():
-    """Module-level imports between library modules form no cycle."""
+    """Imports between library modules form no cycle, counting the ones made inside functions (a late import
+    hides a cycle from Python, not from the design). Package faces (`__init__.py`) only hand names on."""
     graph: dict[str, set[str]] = {}
     for path in (ROOT / "explorer").rglob("*.py"):
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        graph[name] = {m for _, m in _explorer_imports(path, top_level_only=True) if m != name}
+        if path.name == "__init__.py":
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        graph[name] = {m for _, m in _explorer_imports(path) if m != name}
     state: dict[str, int] = {}
 
     def visit(node: str, trail: list[str]) -> None:

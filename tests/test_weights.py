@@ -11,8 +11,10 @@ import pytest
 import torch
 
 from explorer.priors.unet import EnergyUNet, NetworkPrior
-from explorer.priors.weights import (REBUILD_COMMAND, WeightsError, cached_model, export_weights, file_sha256,
-                                     load_model, model_config, save_weights, sidecar_path)
+from explorer.priors import export
+from explorer.priors.export import export_weights
+from explorer.priors.weights import (REBUILD_COMMAND, WeightsError, cached_model, file_sha256, load_model,
+                                     model_config, save_weights, sidecar_path)
 
 
 @pytest.fixture()
@@ -310,11 +312,9 @@ def test_export_from_a_damaged_checkpoint_is_a_value_error(tmp_path, damage):
     assert not out.exists()
 
 
-def test_the_export_command_refuses_a_damaged_checkpoint_with_one_line(tmp_path):
+def test_the_export_command_refuses_a_damaged_checkpoint_with_one_line(tmp_path, capsys):
     (tmp_path / "checkpoint.pt").write_text("not a checkpoint")
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-m", "explorer.priors.weights", str(tmp_path / "checkpoint.pt"),
-                          str(tmp_path / "w.safetensors")], cwd=root, capture_output=True, text=True, timeout=120,
-                         check=False)
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert out.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), out.stderr
+    status = export.main([str(tmp_path / "checkpoint.pt"), str(tmp_path / "w.safetensors")])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert status == 2 and len(lines) == 1 and lines[0].startswith("error:"), lines
+    assert not (tmp_path / "w.safetensors").exists()

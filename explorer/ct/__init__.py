@@ -8,7 +8,8 @@ from explorer.ct.problem import (HELD_OUT_SEED, INITS, PHANTOMS, CTProblem, CTSe
                                  NormalisedOperator, PriorWeight, ProblemSettings, SolverSettings, forward_model,
                                  initialisations, make_phantom, make_problem, normalised_operator, quality,
                                  reconstruct, settings_from, trajectory_quality)
-from explorer.ct.tuning import ALPHA, FIXED_STEP, TUNING_SEEDS, TV_LAMBDA, default_step_size, tune_alpha
+from explorer.ct.defaults import ALPHA, FIXED_STEP, TUNING_SEEDS, TV_LAMBDA, default_step_size
+from explorer.ct.tuning import tune_alpha
 from explorer.ct.tv import TVResult, tv_reconstruction
 from explorer.priors.catalog import PRIORS, default_prior_name, load_prior
 

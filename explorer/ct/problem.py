@@ -13,7 +13,7 @@ The smoothed objective is
 
 with the VP SDE's m and s and the prior's energy E. `reconstruct` runs the one solver core
 (:func:`explorer.core.solvers.solve`) on a batch of starts at once. The tuned defaults live in
-:mod:`explorer.ct.tuning`, the TV baseline in :mod:`explorer.ct.tv`.
+:mod:`explorer.ct.defaults`, the TV baseline in :mod:`explorer.ct.tv`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ from explorer.core.solvers import Step, Trajectory, solve
 from explorer.core.steps import StepRule
 from explorer.ct.fbp import FILTERS, fbp
 from explorer.ct.operator import ParallelBeam, parallel_beam
-from explorer.ct.tuning import ALPHA, TV_LAMBDA, default_step_size
-from explorer.ct.tv import TV_ITERS
+from explorer.ct.defaults import ALPHA, TV_ITERS, TV_LAMBDA, default_step_size
 from explorer.imaging.metrics import psnr, ssim
 from explorer.imaging.noise import add_relative_noise
 from explorer.imaging.phantoms import random_ellipses, shepp_logan

@@ -5,14 +5,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 
-if TYPE_CHECKING:  # the problem's settings name TV_ITERS, so the problem module imports this one
-    from explorer.ct.problem import CTProblem
+from explorer.ct.problem import CTProblem
 
-TV_ITERS = 1000  # most Chambolle-Pock iterations; at the default lambda the tolerance stops it earlier
 TV_TOL = 1e-6  # stop when ||x_k - x_{k-1}|| / ||x_k|| falls below this
 # Primal / dual step ratio sqrt(tau / sigma): the image lives in [0, 1] and the dual of the data term in
 # sinogram units of about 1e-2, so a larger primal step balances them (about 10x fewer iterations).

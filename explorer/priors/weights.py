@@ -29,7 +29,7 @@ DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or SHIPPED_WEIGHTS
 REBUILD_COMMAND = (
     "python -m explorer train --size 64 --threads 1 --resume (add --bf16 on a GPU; "
     "assets/training/README.md says how to start from the committed checkpoint), then export it with "
-    "python -m explorer.priors.weights runs/training/prior64/checkpoint.pt explorer/priors/assets/prior64.safetensors"
+    "python -m explorer.priors.export runs/training/prior64/checkpoint.pt explorer/priors/assets/prior64.safetensors"
 )
 MAX_SIDECAR_BYTES = 64 * 1024  # a sidecar is a few hundred bytes
 MAX_WEIGHTS_BYTES = 200 * 1024 * 1024  # the shipped prior is 3 MB
@@ -225,40 +225,3 @@ def cached_model(path: str | os.PathLike = DEFAULT_WEIGHTS, device: str = "cpu")
         if key not in _CACHE:
             _CACHE[key] = load_model(path, device)
         return _CACHE[key]
-
-
-def export_weights(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, use_ema: bool = True) -> str:
-    """Export the (EMA) network of a training checkpoint to a safetensors file with its sidecar.
-
-    Returns
-    -------
-    str
-        The SHA-256 of the written file.
-
-    Raises
-    ------
-    ValueError
-        The checkpoint is missing, truncated or not a training checkpoint.
-    """
-    from explorer.priors.training import read_checkpoint
-
-    ckpt = read_checkpoint(ckpt_path)
-    state = ckpt["ema"] if use_ema else ckpt["model"]
-    config = dict(ckpt["config"], steps=int(ckpt["step"]), ema=bool(use_ema))
-    return save_weights(state, out_path, config)
-
-
-if __name__ == "__main__":
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(description="Export a training checkpoint's EMA weights to safetensors.")
-    parser.add_argument("checkpoint", type=Path, help="training checkpoint (checkpoint.pt)")
-    parser.add_argument("out", type=Path, help=f"output .safetensors (the shipped prior is {SHIPPED_WEIGHTS})")
-    parser.add_argument("--no-ema", action="store_true", help="export the raw weights instead of the EMA")
-    cli = parser.parse_args()
-    try:
-        print(export_weights(cli.checkpoint, cli.out, use_ema=not cli.no_ema))
-    except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
