@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from explorer.ct.fbp import fbp
 from explorer.ct.operator import estimate_norm, limited_angles, uniform_angles
 from explorer.imaging.phantoms import shepp_logan
 from explorer.problems import PROBLEMS, make_operator, reference
@@ -33,7 +34,7 @@ def test_adjointness_float64(named_operator):
     """<A x, y> = <x, A^T y> to float64 precision."""
     _, op = named_operator
     x = _random((2, 1, N, N), 0)
-    y = _random(_measurement_shape(op)[:0] + (2, *_measurement_shape(op)[1:]), 1)
+    y = _random((2, *_measurement_shape(op)[1:]), 1)
     lhs = (op.A(x) * y).sum()
     rhs = (x * op.A_adjoint(y)).sum()
     assert abs(float(lhs - rhs)) < 1e-10 * abs(float(lhs))
@@ -134,6 +135,16 @@ def test_limited_angles():
     assert angles.numel() == 60 and float(angles.max()) < 2 * math.pi / 3
     with pytest.raises(ValueError):
         limited_angles(10, 4.0)
+
+
+def test_fbp_reference_weights_each_angle_by_its_step(smooth_phantom):
+    """Full-range angles give plain FBP; over [0, theta_max) the weights shrink by theta_max / pi."""
+    full = make_operator("ct", N)
+    y = full.A(smooth_phantom)
+    torch.testing.assert_close(reference("ct", full, y), fbp(full, y))
+    wedge = make_operator("limited-angle", N)
+    y = wedge.A(smooth_phantom)
+    torch.testing.assert_close(reference("limited-angle", wedge, y), fbp(wedge, y) * (2 / 3))
 
 
 def test_catalogue_rejects_unknown_names_and_parameters():

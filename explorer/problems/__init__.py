@@ -6,8 +6,8 @@ code that uses it looks the name up and never branches on it.
 
 Example
 -------
->>> op = make_operator("deblur", 32)
->>> x_ref = reference("deblur", op, op.A(x))
+>>> op = make_operator("deblur", 32)  # GaussianBlur(sigma=1.5, n=32)
+>>> x_ref = reference("deblur", op, op.A(x))  # x of shape (B, 1, 32, 32); a Wiener filter
 """
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ def make_operator(name: str, n: int, **params: Any) -> Operator:
 
 
 def reference(name: str, operator: Operator, y: torch.Tensor) -> torch.Tensor:
-    """The simple reconstruction of problem ``name`` from measurements y, shape (B, 1, n, n)."""
+    """The simple reconstruction of problem ``name`` from measurements y = A x of shape (B, 1, ...).
+
+    Returns images of shape (B, 1, n, n), dtype and device of y.
+    """
     return _kind(name).reference(operator, y)
 
 
