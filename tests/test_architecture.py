@@ -88,6 +88,7 @@ ALLOWED = {
     "figures": {"core", "imaging", "toy", "figures"},
     "app": {"core", "imaging", "toy", "priors", "ct", "app"},
     "bench": {"core", "imaging", "toy", "priors", "ct", "figures", "bench"},
+    "problems": {"core", "imaging", "priors", "ct", "problems"},
 }
 
 

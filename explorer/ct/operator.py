@@ -41,6 +41,19 @@ def uniform_angles(n_angles: int) -> torch.Tensor:
     return torch.arange(n_angles, dtype=torch.float64) * (math.pi / n_angles)
 
 
+def limited_angles(n_angles: int, theta_max: float) -> torch.Tensor:
+    """Evenly spaced angles theta_max k / n_angles, k = 0 .. n_angles - 1, over [0, theta_max), float64 radians.
+
+    With theta_max = pi this is :func:`uniform_angles`; a smaller theta_max leaves a wedge of directions
+    unmeasured (limited-angle tomography).
+    """
+    if n_angles < 1:
+        raise ValueError(f"need at least one angle, got {n_angles}")
+    if not 0 < theta_max <= math.pi:
+        raise ValueError(f"theta_max must lie in (0, pi], got {theta_max}")
+    return torch.arange(n_angles, dtype=torch.float64) * (theta_max / n_angles)
+
+
 def default_detector_count(n: int) -> int:
     """Number of unit detector bins that cover the image diagonal: ceil(sqrt(2) n)."""
     return math.ceil(math.sqrt(2.0) * n)
