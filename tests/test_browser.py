@@ -6,6 +6,8 @@ import pytest
 
 from conftest import ARTIFACTS
 
+from explorer.bench.browser import wait_idle
+
 pytestmark = pytest.mark.browser
 
 PAGES = {"home": "", "toy": "toy", "ct": "ct", "prior": "prior", "lessons": "lessons"}
@@ -13,17 +15,7 @@ PAGES = {"home": "", "toy": "toy", "ct": "ct", "prior": "prior", "lessons": "les
 
 def wait_for_app(page, timeout_ms: int = 120_000) -> None:
     """Wait until Streamlit has rendered a title and stayed idle (no running status, no spinner) for 1.5 s."""
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
-    page.wait_for_function(
-        """() => {
-            const busy = document.querySelector('[data-testid="stStatusWidget"]')
-                || document.querySelector('[data-testid="stSpinner"]');
-            const now = Date.now();
-            if (busy) { window.__idleSince = null; return false; }
-            window.__idleSince = window.__idleSince || now;
-            return now - window.__idleSince > 1500;
-        }""",
-        timeout=timeout_ms, polling=250)
+    wait_idle(page, timeout_ms, quiet_ms=1500)
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -23,9 +23,8 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
-from explorer.bench.browser import chromium, streamlit_server, wait_idle
+from explorer.bench.browser import chromium, ct_reconstruction_url, streamlit_server, wait_idle
 from explorer.core.files import atomic_write_json
 
 GOAL_S = 5.0  # seconds from the close until the server is idle again
@@ -58,11 +57,9 @@ def stop_time(samples: list[tuple[float, float]], window: float = 1.0) -> float 
 def measure(url: str, pid: int, browser, *, action: str = "run", prior: str = "gaussian", n: int = 128,
             n_angles: int = 60, n_iter: int = 2000, watch_s: float = 12.0, timeout_s: int = 600) -> dict:
     """Start a run on the CT page of the server at `url` (process `pid`), close the tab after 2 s, watch its CPU."""
-    query = {"tab": "reconstruction", "n": str(n), "n_angles": str(n_angles), "n_iter": str(n_iter),
-             "inits": "zeros,fbp,noise,constant", "prior": prior}
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{url}/ct?{urlencode(query)}")
+    page.goto(ct_reconstruction_url(url, n=n, n_angles=n_angles, n_iter=n_iter, prior=prior))
     wait_idle(page, timeout_s * 1000, quiet_ms=1500)
     before = cpu_seconds(pid)
     page.get_by_role("button", name=BUTTONS[action], exact=True).click()

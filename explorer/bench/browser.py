@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -83,6 +84,13 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def ct_reconstruction_url(url: str, *, n: int, n_angles: int, n_iter: int, prior: str) -> str:
+    """The CT page's Reconstruction tab with the four usual starts (zeros, FBP, noise, constant)."""
+    query = {"tab": "reconstruction", "n": str(n), "n_angles": str(n_angles), "n_iter": str(n_iter),
+             "inits": "zeros,fbp,noise,constant", "prior": prior}
+    return f"{url}/ct?{urlencode(query)}"
 
 
 def wait_idle(page, timeout_ms: int = 120_000, quiet_ms: int = 1000) -> None:

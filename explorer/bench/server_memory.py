@@ -25,10 +25,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 from explorer.core.files import atomic_write_json
-from explorer.bench.browser import chromium, streamlit_server, wait_idle
+from explorer.bench.browser import chromium, ct_reconstruction_url, streamlit_server, wait_idle
 
 GOAL_MB = 2048  # the server should stay under 2 GB for this run, so that a small shared host serves several users
 
@@ -67,11 +66,9 @@ def run(prior: str, n: int, n_angles: int, n_iter: int, timeout_s: int) -> dict:
         sampler = Sampler(server.pid)
         sampler.start()
         marks = {"idle server": sampler.now_mb()}
-        query = {"tab": "reconstruction", "n": str(n), "n_angles": str(n_angles), "n_iter": str(n_iter),
-                 "inits": "zeros,fbp,noise,constant", "prior": prior}
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t0 = time.perf_counter()
-        page.goto(f"{url}/ct?{urlencode(query)}")
+        page.goto(ct_reconstruction_url(url, n=n, n_angles=n_angles, n_iter=n_iter, prior=prior))
         wait_idle(page, timeout_s * 1000, quiet_ms=1500)
         marks["page loaded (problem, TV reference)"] = sampler.now_mb()
         shown_prior = page.get_by_role("combobox", name="Prior").input_value()
