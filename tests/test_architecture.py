@@ -84,11 +84,11 @@ ALLOWED = {
     "imaging": {"core", "imaging"},
     "toy": {"core", "imaging", "toy"},
     "priors": {"core", "imaging", "priors"},
-    "ct": {"core", "imaging", "priors", "ct"},
+    "problems": {"core", "imaging", "problems"},
+    "ct": {"core", "imaging", "priors", "problems", "ct"},
     "figures": {"core", "imaging", "toy", "figures"},
-    "app": {"core", "imaging", "toy", "priors", "ct", "app"},
-    "bench": {"core", "imaging", "toy", "priors", "ct", "figures", "bench"},
-    "problems": {"core", "imaging", "priors", "ct", "problems"},
+    "app": {"core", "imaging", "toy", "priors", "problems", "ct", "app"},
+    "bench": {"core", "imaging", "toy", "priors", "problems", "ct", "figures", "bench"},
 }
 
 

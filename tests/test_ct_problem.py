@@ -14,7 +14,7 @@ import torch
 from explorer import ct
 from explorer.ct import problem as problem_module
 from explorer.core.sde import VPSDE
-from explorer.ct.operator import estimate_norm
+from explorer.problems.tomography import estimate_norm
 
 N = 32  # small images keep every test to a second or two
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 from skimage.transform import iradon, radon
 
-from explorer.ct.fbp import FILTERS, fbp, filter_response
+from explorer.problems.fbp import FILTERS, fbp, filter_response
 from explorer.imaging.metrics import psnr
 from explorer.imaging.phantoms import shepp_logan
-from explorer.ct.operator import parallel_beam
+from explorer.problems.tomography import parallel_beam
 
 N, ANGLES = 128, 180
 

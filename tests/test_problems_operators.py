@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from explorer.ct.fbp import fbp
-from explorer.ct.operator import estimate_norm, limited_angles, uniform_angles
+from explorer.problems.fbp import fbp
+from explorer.problems.tomography import estimate_norm, limited_angles, uniform_angles
 from explorer.imaging.phantoms import shepp_logan
 from explorer.problems import PROBLEMS, make_operator, reference
 from explorer.problems.operators import GaussianBlur, Inpainting

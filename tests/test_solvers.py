@@ -14,7 +14,7 @@ from explorer.core.methods import AdaptiveSmoothing, GNCFlow, GradientDescent, G
 from explorer.core.registry import make_method
 from explorer.core.solvers import iterate, solve
 from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed
-from explorer.ct.operator import parallel_beam
+from explorer.problems.tomography import parallel_beam
 from explorer.toy.problem import X_STAR, ToyProblem
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from explorer.core.interfaces import Operator
-from explorer.ct.operator import (ParallelBeam, default_detector_count, estimate_norm,
+from explorer.problems.tomography import (ParallelBeam, default_detector_count, estimate_norm,
                                  parallel_beam, uniform_angles)
 
 

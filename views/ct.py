@@ -23,7 +23,7 @@ from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, c
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.ct import session as ct_session
-from explorer.ct.fbp import FILTERS
+from explorer.problems.fbp import FILTERS
 from explorer.figures.ct import image_figure, sinogram_figure
 from explorer.priors.weights import REBUILD_COMMAND, WeightsError
 from views.ct_parts import (REPORT_EVERY, at_most_every, compare_view, export_ui, live_view, transport_ui,

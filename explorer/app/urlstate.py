@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from explorer.app.plain import clip, list_summary, quoted
-from explorer.ct.fbp import FILTERS
+from explorer.problems.fbp import FILTERS
 from explorer.ct.problem import HELD_OUT_SEED, INITS
 from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
@@ -340,7 +340,7 @@ class CTParams:
     n_angles: int = 30  # projection angles over [0, pi)
     noise_level: float = 0.05  # relative noise level
     noise_seed: int = 0  # seed of the noise draw
-    filter: str = "ramp"  # FBP filter, one of explorer.ct.fbp.FILTERS
+    filter: str = "ramp"  # FBP filter, one of explorer.problems.fbp.FILTERS
     clip_fbp: bool = True  # clip images to [0, 1] before PSNR / SSIM
     prior: str = "network"  # "network" or "gaussian"; the page falls back to "gaussian" without weights
     alpha: float | None = None  # prior weight; None: tuned for the prior

@@ -20,7 +20,7 @@ from skimage.transform import iradon, radon
 
 from explorer.core.files import atomic_write_json
 from explorer.imaging.phantoms import shepp_logan
-from explorer.ct.operator import ParallelBeam, uniform_angles
+from explorer.problems.tomography import ParallelBeam, uniform_angles
 
 SIZES = (64, 128, 256)  # image sides in pixels
 ANGLES = (60, 180)  # projection counts

@@ -1,6 +1,6 @@
 """CT reconstruction with graduated optimisation: the settings, the forward model, the problem and its starts.
 
-The problem is y = A x + noise with the parallel-beam operator of :mod:`explorer.ct.operator`. A is used
+The problem is y = A x + noise with the parallel-beam operator of :mod:`explorer.problems.tomography`. A is used
 **normalised once**: A~ = A / ||A||_2 and y~ = y / ||A||_2, so ||A~|| = 1 whatever the image size and the
 number of angles (unnormalised, ||A|| is about 43 at 64 x 64 with 30 angles and grows with both). The
 data term 1/2 ||A~ x - y~||^2 then has a gradient Lipschitz constant of 1, and the prior weight alpha
@@ -32,8 +32,8 @@ from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_r
 from explorer.core.sde import VPSDE
 from explorer.core.solvers import Step, Trajectory, solve
 from explorer.core.steps import StepRule
-from explorer.ct.fbp import FILTERS, fbp
-from explorer.ct.operator import ParallelBeam, parallel_beam
+from explorer.problems.fbp import FILTERS, fbp
+from explorer.problems.tomography import ParallelBeam, parallel_beam
 from explorer.ct.defaults import ALPHA, TV_ITERS, TV_LAMBDA, default_step_size
 from explorer.imaging.metrics import psnr, ssim
 from explorer.imaging.noise import add_relative_noise
@@ -230,7 +230,7 @@ class ForwardModel:
     operator: ParallelBeam  # A, unnormalised (line integrals in pixel units)
     y: torch.Tensor  # y = A x + noise, (1, 1, n_angles, n_detectors), unnormalised
     fbp: torch.Tensor  # FBP of y with `filter_name`, not clipped, (1, 1, n, n)
-    filter_name: str  # FBP filter, one of explorer.ct.fbp.FILTERS
+    filter_name: str  # FBP filter, one of explorer.problems.fbp.FILTERS
     fbp_psnr: float  # PSNR (dB) of the FBP, clipped first when settings.clip_metrics
     fbp_ssim: float  # SSIM of the FBP, likewise
 
@@ -246,7 +246,7 @@ def forward_model(settings: ProblemSettings, truth: torch.Tensor | None = None, 
     truth : torch.Tensor, shape (n, n), optional
         Ground truth in [0, 1] (e.g. an uploaded image) instead of the settings' phantom.
     filter_name : str
-        FBP filter, one of explorer.ct.fbp.FILTERS.
+        FBP filter, one of explorer.problems.fbp.FILTERS.
     """
     if filter_name not in FILTERS:
         raise ValueError(f"unknown filter {filter_name!r}; choose one of {', '.join(FILTERS)}")

@@ -1,4 +1,4 @@
-"""Linear inverse problems y = A x + noise beyond full-angle CT: a catalogue of operators and references.
+"""Linear inverse problems y = A x + noise: parallel-beam CT and the operators beyond it, with their references.
 
 ``PROBLEMS`` maps a name to a :class:`ProblemKind`: a factory ``make(n, **params)`` for the operator, the
 reference reconstruction a user would pick instead, and the default parameters. The catalogue is data;
@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from explorer.core.interfaces import Operator
-from explorer.ct.operator import ParallelBeam, limited_angles, parallel_beam
+from explorer.problems.tomography import ParallelBeam, limited_angles, parallel_beam
 from explorer.problems import references
 from explorer.problems.operators import Downsample, GaussianBlur, Identity, Inpainting
 

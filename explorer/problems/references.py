@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from explorer.core.interfaces import Operator
-from explorer.ct.fbp import fbp
-from explorer.ct.operator import ParallelBeam
+from explorer.problems.fbp import fbp
+from explorer.problems.tomography import ParallelBeam
 from explorer.problems.operators import Downsample, GaussianBlur, Inpainting
 
 
@@ -92,7 +92,7 @@ def wiener_reference(operator: GaussianBlur, y: torch.Tensor, regulariser: float
 def fbp_reference(operator: ParallelBeam, y: torch.Tensor, filter_name: str = "ramp") -> torch.Tensor:
     """Filtered backprojection with each angle weighted by the angular step of the operator.
 
-    :func:`explorer.ct.fbp.fbp` weights each of the n angles by pi / n (angles spread over [0, pi));
+    :func:`explorer.problems.fbp.fbp` weights each of the n angles by pi / n (angles spread over [0, pi));
     for angles over [0, theta_max) the step is theta_max / n, so its result is scaled by theta_max / pi,
     theta_max being one step past the last angle. With a missing wedge FBP shows streaks along it.
     """

@@ -78,7 +78,7 @@ def fbp(operator: Operator, y: torch.Tensor, filter_name: str = "ramp") -> torch
     ----------
     operator : Operator
         Parallel-beam operator whose angles are evenly spaced over [0, pi)
-        (e.g. :func:`explorer.ct.operator.parallel_beam`).
+        (e.g. :func:`explorer.problems.tomography.parallel_beam`).
     y : torch.Tensor, shape (B, 1, n_angles, n_detectors)
         Sinograms (any leading dimensions work).
     filter_name : str
