@@ -255,7 +255,8 @@ def cmd_ct(args) -> int:
         np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
         note = (f"psnr, ssim and data_fit (clipped to [0, 1]: {clip}) are computed on the recorded iterates only, "
                 f"every {solver.record_every} iterations and the last; empty elsewhere. Row iteration = k: t, step, "
-                "f = F(x_k, t_min), cos and seconds of the step taken from x_k.")
+                "f = F(x_k, t_min), cos and seconds of the step taken from x_k; f and cos on the same rows only, "
+                "unless the step rule searches (then on every row).")
         (out / "history.csv").write_bytes(history_csv(solver.inits, records, note))
     for name, p, s in zip(solver.inits, report["psnr"], report["ssim"]):
         print(f"{solver.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")

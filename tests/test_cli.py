@@ -44,7 +44,7 @@ def test_toy_gradient_like_defaults_to_the_authors_armijo(tmp_path, capsys):
                            capsys)
     assert status == 0, err
     params = json.loads(out.read_text())["config"]["step_rule_params"]
-    assert params == {"b0": 1.0, "r": 0.9, "c": 1e-3, "max_tries": 10}
+    assert params == {"b0": 1.0, "r": 0.9, "c": 1e-3, "max_tries": 10, "memory": 1}
 
 
 def test_maps_write_png_and_html(tmp_path, capsys):

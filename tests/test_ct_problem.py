@@ -130,7 +130,7 @@ def test_defaults_are_the_documented_ones():
     d = ct.CTSettings()
     p, s = d.problem, d.solver
     assert (p.n, p.n_angles, p.noise_level, s.method, s.schedule, s.t_max, p.t_min, s.n_iter, s.step_rule,
-            s.clip) == (64, 30, 0.05, "gnc", "geometric", 1.0, 1e-3, 200, "bb", True)
+            s.clip) == (64, 30, 0.05, "gnc", "geometric", 1.0, 1e-3, 200, "bb-plain", True)
     assert p.phantom_seed >= ct.HELD_OUT_SEED
     schedule = d.smoothing_schedule()
     assert len(schedule) == 200 and schedule[0] == 1.0 and math.isclose(float(schedule[-1]), 1e-3)

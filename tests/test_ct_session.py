@@ -119,7 +119,7 @@ def test_the_cli_and_the_page_write_one_history_format(problem, config) -> None:
     ct_session.run_to_end(run)
     live = list(csv.DictReader(io.StringIO(ct_session.metrics_csv(run).decode())))
     trajectory = ct.reconstruct(problem, ct.initialisations(config.inits, problem, init_seed=config.init_seed),
-                                replace(config, record_every=4))
+                                replace(config, record_every=4), diagnostics_every=run.ssim_every)
     records = trajectory_records(problem, trajectory)
     assert set(records) == set(RECORD_FIELDS) and all(v.shape == (13, 2) for v in records.values())
     text = history_csv(config.inits, records, note="from a finished run").decode()

@@ -174,3 +174,32 @@ def test_same_core_reconstructs_ct_images_with_an_analytic_prior():
     err = (tr.final - truth).flatten(1).norm(dim=1)
     assert bool((err < 0.5 * err0).all())
     assert bool((tr.f[-1] < tr.f[0]).all())
+
+
+def test_plain_bb_costs_one_prior_gradient_per_iteration_and_recovers_the_image():
+    """The CT default: no line search, so each iteration evaluates grad F(., t_k) once and nothing else."""
+    from explorer import ct
+    from explorer.bench.ct import CountingPrior
+    from explorer.priors.gaussian import ellipse_gaussian_prior
+
+    counting = CountingPrior(ellipse_gaussian_prior(32))
+    settings = ct.settings_from({"n": 32, "n_angles": 16, "prior": "gaussian", "n_iter": 40, "record_every": 40})
+    problem = ct.make_problem(settings.problem, counting)
+    x0 = ct.initialisations(("zeros", "noise"), problem)
+    run = ct.reconstruct(problem, x0, settings.solver)
+    # 40 directions, plus f at the recorded iterates (0 and the last).
+    assert counting.gradients == 2 * (40 + 2) and counting.values == 0
+    psnr, _ = ct.quality(run.final, problem.truth)
+    fbp, _ = ct.quality(problem.fbp, problem.truth)
+    assert settings.solver.step_rule == "bb-plain" and (psnr > fbp[0]).all()
+
+
+def test_a_nonmonotone_search_tests_against_the_largest_recent_value():
+    from explorer.core.solvers import _Recent
+
+    recent = _Recent(3)
+    assert recent.reference(torch.tensor([1.0, 5.0])).tolist() == [1.0, 5.0]
+    assert recent.reference(torch.tensor([4.0, 2.0])).tolist() == [4.0, 5.0]
+    recent.reference(torch.tensor([0.0, 1.0]))
+    assert recent.reference(torch.tensor([0.0, 0.0])).tolist() == [4.0, 2.0]  # 1.0 / 5.0 fell out of the window
+    assert _Recent(1).reference(torch.tensor([7.0])).tolist() == [7.0]

@@ -16,7 +16,7 @@ import numpy as np
 
 from explorer.app.plain import clip, list_summary, quoted
 from explorer.problems.fbp import FILTERS
-from explorer.ct.problem import HELD_OUT_SEED, INITS
+from explorer.ct.problem import HELD_OUT_SEED, INITS, SolverSettings
 from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
 from explorer.core.registry import METHODS, STEP_RULES
@@ -349,7 +349,7 @@ class CTParams:
     t_max: float = 1.0  # first smoothing level
     t_min: float = 1e-3  # last smoothing level
     n_iter: int = 200  # iterations N
-    step_rule: str = "bb"  # key of explorer.core.registry.STEP_RULES
+    step_rule: str = SolverSettings().step_rule  # key of explorer.core.registry.STEP_RULES
     step_size: float | None = None  # fixed step or first trial step; None: tuned for the prior and rule
     clip: bool = True  # project iterates onto [0, 1]
     inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch

@@ -10,6 +10,16 @@ the paper predicts to be small for GNC.
 (b) Speed for one start: one evaluation of grad_x F (the energy gradient dominates it) against one GNC
 iteration with a fixed step (diagnostics off, so an iteration is one gradient plus the update), 200
 fixed-step iterations, and K = 4 starts batched in one run against the same four run one by one.
+
+(c) The default run, as `python -m explorer ct --init zeros fbp noise constant` makes it (64 x 64, 30 angles,
+four starts in one batch, 200 iterations, the default step rule): seconds (median of `repeats` runs) and
+prior evaluations per iteration and start, with and without a gradient.
+
+(d) The levers tried to make (c) interactive, side by side on the same held-out phantoms: the authors'
+Barzilai-Borwein + Armijo rule, a nonmonotone Armijo search (GLL), the plain Barzilai-Borwein step (no search)
+at 200, 100 and 50 iterations; and the cost of one batched energy gradient for smaller (untrained) U-Nets.
+
+(e) A larger problem: 128 x 128, 60 angles, one start, 200 iterations.
 Times are wall-clock on `threads` torch threads, medians after a warm-up where repeated.
 """
 
@@ -25,7 +35,11 @@ import numpy as np
 import torch
 
 from explorer.core.files import atomic_write_json
+from explorer.core.registry import make_method
+from explorer.core.solvers import solve
+from explorer.core.steps import BarzilaiBorwein, PlainBarzilaiBorwein, StepRule
 from explorer import ct
+from explorer.priors.unet import EnergyUNet, NetworkPrior
 
 STARTS = ("zeros", "fbp", "noise", "constant")  # the four starts of the quality comparison
 SPEED_STARTS = 4  # K of the batched-against-looped timing
@@ -39,6 +53,113 @@ def _median_ms(fn: Callable[[], object], repeats: int = 7) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return 1e3 * statistics.median(times)
+
+
+class CountingPrior:
+    """A prior that counts the images it evaluates, with and without a gradient (the cost of a run)."""
+
+    def __init__(self, prior) -> None:
+        self.prior = prior
+        self.gradients = 0  # images whose energy gradient was computed
+        self.values = 0  # images whose energy alone was computed
+
+    def energy(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        self.values += x.shape[0]
+        return self.prior.energy(x, t)
+
+    def energy_and_grad(self, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.gradients += x.shape[0]
+        return self.prior.energy_and_grad(x, t)
+
+    def score(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return -self.energy_and_grad(x, t)[1]
+
+    def per_iteration(self, iterations: int, starts: int) -> dict[str, float]:
+        """Evaluations per iteration and start since the counts were last reset, and reset them."""
+        share = max(iterations * starts, 1)
+        result = {"gradients_per_iteration": self.gradients / share, "values_per_iteration": self.values / share}
+        self.gradients = self.values = 0
+        return result
+
+
+def _default_run(settings: ct.CTSettings, prior, repeats: int) -> dict[str, Any]:
+    counting = CountingPrior(prior)
+    problem = ct.make_problem(replace(settings.problem, phantom_seed=ct.HELD_OUT_SEED), counting)
+    solver = replace(settings.solver, inits=STARTS)
+    x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
+    ct.reconstruct(problem, x0, replace(solver, n_iter=3))  # warm-up
+    counting.per_iteration(1, 1)
+    seconds, run = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run = ct.reconstruct(problem, x0, solver)
+        seconds.append(time.perf_counter() - start)
+    evaluations = counting.per_iteration(repeats * solver.n_iter, len(STARTS))
+    psnr, _ = ct.quality(run.final, problem.truth, settings.problem.clip_metrics)
+    return {"seconds": statistics.median(seconds), "seconds_all": seconds, "n_iter": solver.n_iter,
+            "starts": list(STARTS), "step_rule": solver.step_rule, "psnr_by_start": dict(zip(STARTS, psnr.tolist())),
+            **evaluations}
+
+
+# The levers of (d): a label, the step rule and the iteration count. The first is the authors' rule.
+LEVERS: tuple[tuple[str, StepRule, int], ...] = (
+    ("BB x4 + Armijo (authors', monotone), 200 it", BarzilaiBorwein(), 200),
+    ("BB x1 + nonmonotone Armijo (GLL, M = 10), 200 it", BarzilaiBorwein(scale=1.0, memory=10), 200),
+    ("plain BB, no search, 200 it", PlainBarzilaiBorwein(), 200),
+    ("plain BB, no search, 100 it", PlainBarzilaiBorwein(), 100),
+    ("plain BB, no search, 50 it", PlainBarzilaiBorwein(), 50),
+)
+SMALLER_NETS = ((24, 48, 96), (16, 32, 64), (12, 24, 48))  # the shipped channels first
+
+
+def _levers(settings: ct.CTSettings, prior, phantoms: int) -> dict[str, Any]:
+    counting = CountingPrior(prior)
+    rows = []
+    for label, rule, n_iter in LEVERS:
+        psnr, spread, seconds, evaluations = [], [], [], []
+        for i in range(phantoms):
+            problem = ct.make_problem(replace(settings.problem, phantom_seed=ct.HELD_OUT_SEED + i), counting)
+            x0 = ct.initialisations(STARTS, problem, init_seed=settings.solver.init_seed)
+            schedule = ct.CTSettings(problem.settings, replace(settings.solver, n_iter=n_iter)).smoothing_schedule()
+            counting.per_iteration(1, 1)
+            start = time.perf_counter()
+            run = solve(problem.objective, x0, schedule, method=make_method("gnc"), step_rule=rule, n_iter=n_iter,
+                        record_every=n_iter, diagnostics_every=0, clip=(0.0, 1.0))
+            seconds.append(time.perf_counter() - start)
+            evaluations.append(counting.per_iteration(n_iter, len(STARTS)))
+            p, _ = ct.quality(run.final, problem.truth, settings.problem.clip_metrics)
+            psnr.append(float(np.mean(p)))
+            spread.append(float(np.max(p) - np.min(p)))
+        rows.append({"lever": label, "n_iter": n_iter,
+                     "step_rule": {"type": type(rule).__name__,
+                                   **{k: v for k, v in vars(rule).items() if k != "searches"}},
+                     "seconds": statistics.median(seconds), "gnc_psnr": float(np.mean(psnr)),
+                     "spread_mean_db": float(np.mean(spread)), "spread_max_db": float(np.max(spread)),
+                     "gradients_per_iteration": float(np.mean([e["gradients_per_iteration"] for e in evaluations])),
+                     "values_per_iteration": float(np.mean([e["values_per_iteration"] for e in evaluations]))})
+    x = torch.rand(len(STARTS), 1, settings.problem.n, settings.problem.n, generator=torch.Generator().manual_seed(0))
+    t = torch.full((len(STARTS),), 0.1, dtype=torch.float64)
+    nets = []
+    for channels in SMALLER_NETS:
+        model = EnergyUNet(channels).eval().to(memory_format=torch.channels_last)
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+        net = NetworkPrior(model)
+        nets.append({"channels": list(channels), "parameters": sum(q.numel() for q in model.parameters()),
+                     "energy_grad_batch_ms": _median_ms(lambda: net.energy_and_grad(x, t), repeats=11)})
+    return {"phantoms": phantoms, "starts": list(STARTS), "rows": rows, "network_cost": nets}
+
+
+def _larger(settings: ct.CTSettings, prior_name: str, weights: str | None) -> dict[str, Any]:
+    problem_settings = replace(settings.problem, n=128, n_angles=60, phantom_seed=ct.HELD_OUT_SEED)
+    problem = ct.make_problem(problem_settings, ct.load_prior(prior_name, 128, weights))
+    x0 = ct.initialisations(("zeros",), problem)
+    start = time.perf_counter()
+    run = ct.reconstruct(problem, x0, replace(settings.solver, inits=("zeros",)))
+    seconds = time.perf_counter() - start
+    psnr, _ = ct.quality(run.final, problem.truth, problem_settings.clip_metrics)
+    return {"n": 128, "n_angles": 60, "starts": 1, "n_iter": settings.solver.n_iter, "seconds": seconds,
+            "psnr": float(psnr[0]), "step_rule": settings.solver.step_rule}
 
 
 def _quality(settings: ct.CTSettings, prior, phantoms: int) -> dict[str, Any]:
@@ -101,7 +222,7 @@ def _speed(settings: ct.CTSettings, prior, iters: int, batch_iters: int) -> dict
 
 def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = None, weights: str | None = None,
         n: int = 64, n_angles: int = 30, noise_level: float = 0.05, phantoms: int = 10, n_iter: int = 200,
-        batch_iters: int = 50) -> dict[str, Any]:
+        batch_iters: int = 50, lever_phantoms: int = 5, repeats: int = 3) -> dict[str, Any]:
     """Run the CT benchmark; write it as JSON to json_path if given, and return it.
 
     Parameters
@@ -118,12 +239,16 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
         Problem and run sizes of the quality part; the defaults are the explorer's.
     batch_iters : int
         Iterations of the batched-against-looped timing.
+    lever_phantoms : int
+        Held-out phantoms of the lever comparison (d).
+    repeats : int
+        Timed repetitions of the default run (c).
 
     Returns
     -------
     dict
-        ``environment``, ``settings`` (the CTSettings used), ``quality`` (means, per start, spreads, per
-        phantom) and ``speed`` (milliseconds and seconds, see the module docstring).
+        ``environment``, ``settings`` (the CTSettings used), ``default_run``, ``quality`` (means, per start,
+        spreads, per phantom), ``levers``, ``speed`` and ``larger`` (see the module docstring).
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -137,8 +262,11 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
             "environment": {"python": platform.python_version(), "torch": torch.__version__,
                             "torch_threads": threads, "machine": platform.machine()},
             "prior": prior_name, "weights": weights, "settings": settings.to_dict(),
+            "default_run": _default_run(settings, model, repeats),
             "quality": _quality(settings, model, phantoms),
+            "levers": _levers(settings, model, lever_phantoms),
             "speed": _speed(settings, model, n_iter, batch_iters),
+            "larger": _larger(settings, prior_name, weights),
         }
         result["total_s"] = time.perf_counter() - start
     finally:
@@ -150,9 +278,12 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
 
 def format_table(result: dict[str, Any]) -> str:
     """A plain-text summary of a :func:`run` result."""
-    q, s = result["quality"], result["speed"]
+    q, s, run = result["quality"], result["speed"], result["default_run"]
     problem = result["settings"]["problem"]
-    lines = [f"prior {result['prior']}, {len(q['phantom_seeds'])} held-out phantoms, "
+    lines = [f"default run ({len(run['starts'])} starts, {run['n_iter']} iterations, step rule {run['step_rule']}): "
+             f"{run['seconds']:.2f} s, {run['gradients_per_iteration']:.2f} gradients and "
+             f"{run['values_per_iteration']:.2f} values of the prior per iteration and start",
+             f"prior {result['prior']}, {len(q['phantom_seeds'])} held-out phantoms, "
              f"{problem['n']} px, {problem['n_angles']} angles, noise {problem['noise_level']}",
              "method   PSNR dB   SSIM   spread across starts (mean / max dB)"]
     for name in ("fbp", "tv", "gnc", "gd"):
@@ -166,4 +297,15 @@ def format_table(result: dict[str, Any]) -> str:
                  f"{s['gnc_fixed_run_s']:.2f} s")
     lines.append(f"K = {s['starts']} starts x {s['batch_iters']} iterations: batched {s['batched_s']:.2f} s, "
                  f"looped {s['looped_s']:.2f} s ({s['batch_speedup']:.2f}x)")
+    levers = result["levers"]
+    lines.append(f"levers (GNC, {levers['phantoms']} held-out phantoms, {len(levers['starts'])} starts):")
+    lines.append("  lever                                               s/run  grad/it  value/it  PSNR dB  spread dB")
+    for row in levers["rows"]:
+        lines.append(f"  {row['lever']:50s} {row['seconds']:6.2f}  {row['gradients_per_iteration']:7.2f}  "
+                     f"{row['values_per_iteration']:8.2f}  {row['gnc_psnr']:7.2f}  {row['spread_mean_db']:5.2f}")
+    lines.append("  energy gradient, batch of " + f"{len(levers['starts'])}: " + ", ".join(
+        f"{'-'.join(map(str, net['channels']))} {net['energy_grad_batch_ms']:.1f} ms" for net in levers["network_cost"]))
+    big = result["larger"]
+    lines.append(f"{big['n']} x {big['n']}, {big['n_angles']} angles, {big['starts']} start, {big['n_iter']} "
+                 f"iterations: {big['seconds']:.2f} s, PSNR {big['psnr']:.2f} dB")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from explorer.core.methods import AdaptiveSmoothing, GNCFlow, GradientDescent, GradientLike, Method
-from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed, StepRule
+from explorer.core.steps import Armijo, BarzilaiBorwein, Fixed, PlainBarzilaiBorwein, StepRule
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ def _bb(step_size: float | None) -> BarzilaiBorwein:
     return BarzilaiBorwein() if step_size is None else BarzilaiBorwein(b0=step_size)
 
 
+def _bb_plain(step_size: float | None) -> PlainBarzilaiBorwein:
+    return PlainBarzilaiBorwein() if step_size is None else PlainBarzilaiBorwein(b0=step_size)
+
+
 METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
     MethodSpec("gnc", "GNC flow (Algorithm 1)", GNCFlow, "fixed",
                r"x_{k+1} = x_k - b_k\, t_k \nabla_x F(x_k, t_k)"),
@@ -68,6 +72,9 @@ STEP_RULES: dict[str, StepRuleSpec] = {spec.name: spec for spec in (
     StepRuleSpec("bb", "Barzilai-Borwein, then Armijo", _bb,
                  r"b_k = 4\, \frac{\langle s, s \rangle}{\langle s, \Delta g \rangle}\, r^{l}, \quad "
                  r"s = x_k - x_{k-1}"),
+    StepRuleSpec("bb-plain", "Barzilai-Borwein, no line search", _bb_plain,
+                 r"b_k = \frac{\langle s, s \rangle}{\langle s, \Delta g \rangle}, \quad s = x_k - x_{k-1}, "
+                 r"\ \Delta g = d_{k-1} - d_k"),
 )}
 
 
@@ -92,8 +99,8 @@ def method_name(method: Method) -> str:
 
 def step_rule_name(rule: StepRule) -> str:
     """The registry name of a step rule object."""
-    return next(name for name, cls in (("fixed", Fixed), ("armijo", Armijo), ("bb", BarzilaiBorwein))
-                if type(rule) is cls)
+    return next(name for name, cls in (("fixed", Fixed), ("armijo", Armijo), ("bb", BarzilaiBorwein),
+                                       ("bb-plain", PlainBarzilaiBorwein)) if type(rule) is cls)
 
 
 def method_code(method: Method) -> int:

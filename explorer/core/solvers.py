@@ -98,14 +98,28 @@ class _Secant:
         return rule.initial(s, g_diff, x.shape[0], device=x.device)
 
 
+class _Recent:
+    """f at the last `memory` iterates of every start: the reference of a nonmonotone Armijo test."""
+
+    def __init__(self, memory: int) -> None:
+        self.memory = max(1, int(memory))
+        self.values: list[torch.Tensor] = []
+
+    def reference(self, f: torch.Tensor) -> torch.Tensor:
+        """Record f(x_k) and return the largest f of the last `memory` iterates, per start (f itself for 1)."""
+        self.values = (self.values + [f])[-self.memory:]
+        return torch.stack(self.values).amax(0) if len(self.values) > 1 else f
+
+
 def _step_size(rule: StepRule, objective: Objective, x: torch.Tensor, d: torch.Tensor, target: _Target | None,
-               b: torch.Tensor, must_descend: bool, t_min: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+               b: torch.Tensor, must_descend: bool, t_min: torch.Tensor, recent: _Recent
+               ) -> tuple[torch.Tensor, torch.Tensor]:
     """b_k and whether a step is taken, per start: a line search on f backtracks from b; 0 where no step."""
     descent = target.slope(d) < 0 if target is not None else torch.ones_like(b, dtype=torch.bool)
     active = descent if must_descend else torch.ones_like(descent)
     if rule.searches:
-        return armijo_search(lambda xs, idx: objective.value(xs, t_min[idx]), x, d, target.f, target.slope(d), b,
-                             rule, active)
+        return armijo_search(lambda xs, idx: objective.value(xs, t_min[idx]), x, d, recent.reference(target.f),
+                             target.slope(d), b, rule, active)
     return torch.where(active, b, torch.zeros_like(b)), active
 
 
@@ -157,6 +171,7 @@ def iterate(
     needs_f = method.needs_grad_f or step_rule.searches
     must_descend = method.needs_descent or step_rule.searches
     secant = _Secant()
+    recent = _Recent(getattr(step_rule, "memory", 1))
     start = time.perf_counter()
     for k in range(n_iter):
         with torch.no_grad():
@@ -166,7 +181,7 @@ def iterate(
             # The method proposes t_k and d_k (GNC: d_k = -t_k grad F(x_k, t_k)); the step rule picks b_k.
             t, d, level = method.direction(objective, x, k, schedule, level, None if target is None else target.grad)
             b, taken = _step_size(step_rule, objective, x, d, target, secant.first_trial(step_rule, x, -d),
-                                  must_descend, t_min)
+                                  must_descend, t_min, recent)
             # The update: x_{k+1} = x_k + b_k d_k.
             x_next = x + expand(b, x) * d
             if clip is not None:

@@ -110,7 +110,7 @@ class SolverSettings:
     schedule: str = "geometric"  # one of explorer.core.schedules.SCHEDULES
     t_max: float = 1.0  # first smoothing level
     n_iter: int = 200  # iterations N (the schedule has N levels)
-    step_rule: str = "bb"  # one of explorer.core.registry.STEP_RULES
+    step_rule: str = "bb-plain"  # one of explorer.core.registry.STEP_RULES; one gradient per iteration (README)
     step_size: float | None = None  # fixed step b, or the first trial step; None: default_step_size
     clip: bool = True  # project every iterate onto [0, 1]
     inits: tuple[str, ...] = ("zeros",)  # starts, any of INITS; one batched run
@@ -338,7 +338,7 @@ def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int 
 
 
 def reconstruct(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, *,
-                callback: Callable[[Step], bool | None] | None = None, diagnostics_every: int = 1
+                callback: Callable[[Step], bool | None] | None = None, diagnostics_every: int | None = None
                 ) -> Trajectory:
     """Solve the CT problem from every start at once with the solver settings' method, schedule and step rule.
 
@@ -355,8 +355,9 @@ def reconstruct(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, *,
         Method, schedule (down to the problem's t_min), step rule, clipping and record stride.
     callback : callable, optional
         Receives every :class:`explorer.core.solvers.Step`; returning False stops the run.
-    diagnostics_every : int
-        f and the descent cosine every this many iterations (line searches compute them always).
+    diagnostics_every : int, optional
+        f and the descent cosine every this many iterations (line searches compute them always); default the
+        record stride, so that a rule without a search costs one gradient of F per iteration.
 
     Returns
     -------
@@ -366,7 +367,8 @@ def reconstruct(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, *,
     settings = CTSettings(problem.settings, solver)
     return solve(problem.objective, x0.to(torch.float32), settings.smoothing_schedule(),
                  method=make_method(solver.method), step_rule=settings.step_rule(), n_iter=solver.n_iter,
-                 record_every=solver.record_every, diagnostics_every=diagnostics_every,
+                 record_every=solver.record_every,
+                 diagnostics_every=solver.record_every if diagnostics_every is None else diagnostics_every,
                  clip=(0.0, 1.0) if solver.clip else None, callback=callback)
 
 

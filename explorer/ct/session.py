@@ -111,14 +111,17 @@ def start_run(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, name
     names : sequence of str
         K labels, one per start.
     keep_every, ssim_every : int
-        Stride of the kept iterates and of the SSIM record.
+        Stride of the kept iterates and of the SSIM record; f and the descent cosine are recorded at the SSIM
+        stride too (and at every iteration of a line search, which computes them anyway), so a rule without a
+        search costs one gradient per iteration.
     """
     if len(names) != x0.shape[0]:
         raise ValueError(f"{len(names)} names for {x0.shape[0]} starts")
     x0 = x0.to(torch.float32)
     settings = CTSettings(problem.settings, solver)
     steps = iterate(problem.objective, x0, settings.smoothing_schedule(), method=make_method(solver.method),
-                    step_rule=settings.step_rule(), n_iter=solver.n_iter, clip=(0.0, 1.0) if solver.clip else None)
+                    step_rule=settings.step_rule(), n_iter=solver.n_iter, clip=(0.0, 1.0) if solver.clip else None,
+                    diagnostics_every=max(1, int(ssim_every)))
     run = LiveRun(settings, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
                   records={name: [] for name in RECORD_FIELDS})
     _append_iterate(run, x0, 0, with_ssim=True)

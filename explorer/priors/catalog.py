@@ -10,8 +10,8 @@ from explorer.priors.unet import NetworkPrior
 PRIORS = ("gaussian", "network")  # the names `load_prior` understands
 
 
-def load_prior(name: str, n: int, weights_path: str | None = None) -> Prior:
-    """The prior called `name` for n x n images.
+def load_prior(name: str, n: int, weights_path: str | None = None, device: str = "cpu") -> Prior:
+    """The prior called `name` for n x n images, its tensors on `device`.
 
     Parameters
     ----------
@@ -20,7 +20,9 @@ def load_prior(name: str, n: int, weights_path: str | None = None) -> Prior:
     n : int
         Image side in pixels.
     weights_path : str, optional
-        Weights file of the network (default: the shipped one), loaded once per process.
+        Weights file of the network (default: the shipped one), loaded once per process and device.
+    device : str
+        "cpu", "cuda", ...: where the prior's parameters live (the images it is given must be there too).
 
     Raises
     ------
@@ -28,10 +30,10 @@ def load_prior(name: str, n: int, weights_path: str | None = None) -> Prior:
         The network's file is missing or broken.
     """
     if name == "gaussian":
-        return ellipse_gaussian_prior(n)
+        return ellipse_gaussian_prior(n).to(device)
     if name == "network":
         # DEFAULT_WEIGHTS is read at call time, so a process (or a test) can point it elsewhere first.
-        return NetworkPrior(weights.cached_model(weights_path or weights.DEFAULT_WEIGHTS))
+        return NetworkPrior(weights.cached_model(weights_path or weights.DEFAULT_WEIGHTS, device))
     raise ValueError(f"unknown prior {name!r}; choose one of {', '.join(PRIORS)}")
 
 

@@ -52,6 +52,13 @@ class GaussianPrior:
         spectrum = (coeffs.abs() ** 2).mean(0).clamp_min(P_FLOOR)
         return cls(mean, spectrum, sde)
 
+    def to(self, device: str | torch.device) -> GaussianPrior:
+        """The same prior with its mean and spectrum on `device` (itself when they are there already)."""
+        device = torch.device(device)
+        if self.mean.device == device:
+            return self
+        return GaussianPrior(self.mean.to(device), self.spectrum.to(device), self.sde)
+
     @property
     def n(self) -> int:
         """Image side."""

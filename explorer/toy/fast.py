@@ -27,7 +27,7 @@ from explorer.toy.problem import MEANS, VARIANCES, ToyProblem
 
 _GNC, _GRADIENT_LIKE, _ADAPTIVE, _GD = (list(METHODS).index(name)
                                         for name in ("gnc", "gradient-like", "adaptive", "gd"))
-_FIXED, _ARMIJO, _BB = (list(STEP_RULES).index(name) for name in ("fixed", "armijo", "bb"))
+_FIXED, _ARMIJO, _BB, _BB_PLAIN = (list(STEP_RULES).index(name) for name in ("fixed", "armijo", "bb", "bb-plain"))
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
@@ -177,8 +177,8 @@ def _gnc_fixed(x0, ts, inv_c, log_norm, means, a, y, dw, pw, step, x_star, radiu
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_max,
-             c_angle, x_star, radius, stride, rec_x, rec):
+def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_min,
+             b_max, c_angle, x_star, radius, stride, rec_x, rec):
     """Every method and step rule, one start at a time (see the module docstring for the codes).
 
     When rec_x has shape (B, N + 1, 2), the path is recorded there and rec (6, B, N) receives t, step, f,
@@ -193,6 +193,7 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
     diverged = np.zeros(b_count, dtype=np.bool_)
     skipped = np.zeros(b_count, dtype=np.int64)
     r2 = radius * radius
+    searches = rule == _ARMIJO or rule == _BB
     for i in prange(b_count):
         x1, x2 = x0[i, 0], x0[i, 1]
         level = 0
@@ -232,9 +233,9 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
             gnorm_k = math.sqrt(gf1 * gf1 + gf2 * gf2)
             nd = math.sqrt(d1 * d1 + d2 * d2) * gnorm_k
             cos_k = slope / nd if nd > 0 else 0.0
-            must_descend = method == _GRADIENT_LIKE or method == _ADAPTIVE or rule != _FIXED
+            must_descend = method == _GRADIENT_LIKE or method == _ADAPTIVE or searches
             b = b0
-            if rule == _BB and has_prev:
+            if (rule == _BB or rule == _BB_PLAIN) and has_prev:
                 s1, s2 = x1 - px1, x2 - px2
                 y1, y2 = -d1 - pg1, -d2 - pg2
                 ss = s1 * s1 + s2 * s2
@@ -242,10 +243,10 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                 if sy > 0 and ss > 0:
                     guess = scale * ss / sy
                     if abs(guess) < math.inf:
-                        b = min(guess, b_max)
+                        b = min(max(guess, b_min), b_max)
             take = (not must_descend) or slope < 0
             f_new = g_new1 = g_new2 = 0.0
-            if take and rule != _FIXED:
+            if take and searches:
                 take = False
                 for _ in range(max_tries):
                     f_new, g_new1, g_new2 = _grad(x1 + b * d1, x2 + b * d2, last, inv_c, log_norm, means, a, y,
@@ -269,7 +270,7 @@ def _general(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, 
                                 rec[q, i, kk] = math.nan
                     break
                 x1, x2 = n1, n2
-                if rule != _FIXED:
+                if searches:
                     fx, gf1, gf2 = f_new, g_new1, g_new2
                 else:
                     known = False
@@ -337,8 +338,8 @@ _SEARCH_BLOCK = 16  # starts per block in the line-search kernel: small, so one 
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_max,
-                   x_star, radius, stride):
+def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b0, r, c, max_tries, scale, b_min,
+                   b_max, x_star, radius, stride):
     """GNC, gradient-like and gradient descent with any step rule, on blocks of starts (not adaptive).
 
     Every start of a block walks the same iterations; a line search tries all starts of the block together
@@ -353,7 +354,8 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
     hits = np.zeros((b_count, n_rec), dtype=np.uint8)
     diverged = np.zeros(b_count, dtype=np.bool_)
     skipped = np.zeros(b_count, dtype=np.int64)
-    must_descend = method == _GRADIENT_LIKE or rule != _FIXED
+    searches = rule == _ARMIJO or rule == _BB
+    must_descend = method == _GRADIENT_LIKE or searches
     r2 = radius * radius
     n_blocks = (b_count + size - 1) // size
     for blk in prange(n_blocks):
@@ -392,7 +394,7 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
             for i in range(size):
                 slope[i] = gf1[i] * d1[i] + gf2[i] * d2[i]
                 b[i] = b0
-                if rule == _BB and k > 0:
+                if (rule == _BB or rule == _BB_PLAIN) and k > 0:
                     e1, e2 = x1[i] - px1[i], x2[i] - px2[i]
                     y1, y2 = -d1[i] - pg1[i], -d2[i] - pg2[i]
                     ss = e1 * e1 + e2 * e2
@@ -400,9 +402,9 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                     if sy > 0 and ss > 0:
                         guess = scale * ss / sy
                         if abs(guess) < math.inf:
-                            b[i] = min(guess, b_max)
+                            b[i] = min(max(guess, b_min), b_max)
                 take[i] = alive[i] and ((not must_descend) or slope[i] < 0)
-            if rule != _FIXED:
+            if searches:
                 count = 0
                 for i in range(size):
                     pending[i] = take[i]
@@ -433,14 +435,14 @@ def _search_blocks(x0, ts, inv_c, log_norm, means, a, y, dw, pw, method, rule, b
                     if abs(n1) < math.inf and abs(n2) < math.inf:
                         x1[i], x2[i] = n1, n2
                         moved = True
-                        if rule != _FIXED:
+                        if searches:
                             fx[i], gf1[i], gf2[i] = tf[i], tg1[i], tg2[i]
                     else:
                         alive[i] = False
                         take[i] = False
                 if i < m and not take[i]:
                     skipped[lo + i] += 1
-            if rule == _FIXED and moved:
+            if not searches and moved:
                 _eval_block(x1, x2, last, inv_c, log_norm, means, a, y, dw, pw, fx, gf1, gf2, logits, lmax, z, s1,
                             s2, True)
             if (k + 1) % stride == 0 or k == n - 1:
@@ -508,6 +510,8 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
     except StopIteration:
         raise ValueError(f"the fused toy backend has no kernel for {type(method).__name__} with "
                          f"{type(step_rule).__name__}") from None
+    if getattr(step_rule, "memory", 1) != 1:
+        raise ValueError("the fused toy backend has no kernel for a nonmonotone line search (memory > 1)")
     x0 = np.ascontiguousarray(x0, dtype=np.float64)
     ts = np.ascontiguousarray(schedule, dtype=np.float64)
     means = MEANS.numpy()
@@ -527,20 +531,12 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
         diverged = ~np.isfinite(final).all(1)
         skipped = np.zeros(len(x0), dtype=np.int64)
     elif m_code != _ADAPTIVE and not record:
-        searches = r_code != _FIXED
         final, hits, diverged, skipped = _search_blocks(
-            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code,
-            float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
-            float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
-            float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code, *_rule_numbers(step_rule),
             x_star, radius, stride)
     else:
-        searches = r_code != _FIXED
         final, hits, diverged, skipped = _general(
-            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code,
-            float(step_rule.b0 if searches else step_rule.step), float(getattr(step_rule, "r", 1.0)),
-            float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
-            float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_max", math.inf)),
+            x0, ts, inv_c, log_norm, means, a, y, dw, pw, m_code, r_code, *_rule_numbers(step_rule),
             float(getattr(method, "c_angle", 0.0)), x_star, radius, stride, rec_x, rec)
     t_min_tables = (inv_c[-1:], log_norm[-1:])
     f, grad_norm = _grad_f(np.nan_to_num(final), *t_min_tables, means, a, y, dw, pw)
@@ -549,6 +545,14 @@ def run(problem: ToyProblem, x0: np.ndarray, schedule: np.ndarray, method, step_
         names = ("t", "step", "f", "grad_norm", "cos", "taken")
         records = {name: rec[q] for q, name in enumerate(names)}
     return FastResult(final, hits, grad_norm, f, diverged, skipped, stride, rec_x if record else None, records)
+
+
+def _rule_numbers(step_rule) -> tuple[float, float, float, int, float, float, float]:
+    """The step rule as the kernels take it: b0 (or the fixed step), r, c, max_tries, scale, b_min, b_max."""
+    return (float(getattr(step_rule, "b0", getattr(step_rule, "step", 1.0))), float(getattr(step_rule, "r", 1.0)),
+            float(getattr(step_rule, "c", 0.0)), int(getattr(step_rule, "max_tries", 1)),
+            float(getattr(step_rule, "scale", 1.0)), float(getattr(step_rule, "b_min", 0.0)),
+            float(getattr(step_rule, "b_max", math.inf)))
 
 
 def set_threads(n: int) -> None:
