@@ -35,12 +35,13 @@ from explorer.core.steps import StepRule
 from explorer.problems.fbp import FILTERS, fbp
 from explorer.problems.tomography import ParallelBeam, parallel_beam
 from explorer.ct.defaults import ALPHA, TV_ITERS, TV_LAMBDA, default_step_size
+from explorer.imaging.dicom import ct_slice_phantom
 from explorer.imaging.metrics import psnr, ssim
 from explorer.imaging.noise import add_relative_noise
 from explorer.imaging.phantoms import random_ellipses, shepp_logan
 from explorer.priors.catalog import PRIORS
 
-PHANTOMS = ("ellipses", "shepp-logan")
+PHANTOMS = ("ellipses", "shepp-logan", "ct-slice")  # ct-slice: a real CT slice (explorer.imaging.dicom)
 INITS = ("zeros", "constant", "fbp", "noise", "phantom", "upload")
 HELD_OUT_SEED = 10_000  # ellipse seeds from here on are never drawn in training (it uses seed 0's stream)
 
@@ -218,6 +219,8 @@ def make_phantom(settings: ProblemSettings, truth: torch.Tensor | None = None) -
         return truth.to(torch.float32).reshape(settings.n, settings.n)
     if settings.phantom == "shepp-logan":
         return shepp_logan(settings.n)
+    if settings.phantom == "ct-slice":
+        return ct_slice_phantom(settings.n)
     return random_ellipses(settings.n, torch.Generator().manual_seed(settings.phantom_seed))
 
 
