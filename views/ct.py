@@ -14,44 +14,84 @@ import streamlit as st
 import torch
 
 from explorer import ct
-from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, params_from_widgets,
-                                     seed_widgets, widget_key)
+from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, apply_window_preset,
+                                     mark_custom_window, params_from_widgets, seed_widgets, widget_key)
 from explorer.app.ct_tables import psnr_text
 from explorer.app.plain import summary
-from explorer.app.uploads import Decoded, decode_upload
-from explorer.app.urlstate import CT_PHANTOMS, CTParams, ct_params_from_query, ct_t_range, params_to_query
+from explorer.app.uploads import TYPES as UPLOAD_TYPES, Decoded, decode_file, decode_upload
+from explorer.app.urlstate import (CT_PHANTOMS, CT_WINDOWS, REAL_SLICES, CTParams, ct_params_from_query, ct_t_range,
+                                   params_to_query)
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.ct import session as ct_session
 from explorer.problems.fbp import FILTERS
 from explorer.figures.ct import image_figure, sinogram_figure
+from explorer.imaging.dicom import CENTER_RANGE, WIDTH_RANGE, WINDOW_LABELS, ct_slice
+from explorer.imaging.phantoms import PhantomError
 from explorer.priors.weights import REBUILD_COMMAND, WeightsError
 from views.ct_parts import (REPORT_EVERY, at_most_every, compare_view, export_ui, live_view, transport_ui,
                             update_comparison)
 
 PLAY_INTERVAL = 0.6  # seconds between frames of playback
 KEEP_FRAMES = 100  # about this many iterates are kept for the scrubber and the export
-UPLOAD_TYPES = ["png", "jpg", "jpeg"]
+Window = tuple[float, float]  # (centre, width) in Hounsfield units
+REAL_SLICE_NOTE = (
+    "**A real CT slice.** The learned prior was trained on random ellipse phantoms and has never seen anatomy. "
+    "To see what that costs, open the **Reconstruction** tab, run GNC with the learned prior and compare its PSNR "
+    "with the *TV* row of the table; then set **Prior** to *Analytic Gaussian* and run again."
+)
 
 
-def _uploaded(column, label: str, key: str, n: int) -> Decoded | None:
-    """The file chosen in an uploader, decoded at side n once per file and size (reruns reuse it)."""
-    file = column.file_uploader(label, type=UPLOAD_TYPES, key=key)
+def _uploaded(column, label: str, key: str, n: int, window: Window) -> Decoded | None:
+    """The file chosen in an uploader, decoded at side n once per file, size and window (reruns reuse it).
+
+    PNG and JPEG images are read as they are; DICOM files (by content or name) are windowed at `window`.
+    """
+    file = column.file_uploader(label, type=list(UPLOAD_TYPES), key=key)
     if file is None:
         return None
-    return decode_upload(st.session_state.setdefault("ct_decoded_uploads", {}), file.file_id, file.getvalue, n)
+    center, width = window
+
+    def decode(data: bytes, size: int):
+        return decode_file(data, size, name=file.name, center=center, width=width)
+
+    return decode_upload(st.session_state.setdefault("ct_decoded_uploads", {}), file.file_id, file.getvalue, n,
+                         decode=decode, variant=window)
 
 
-def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, Decoded | None]:
-    """Widgets of the forward model: its settings, the FBP filter, the phantom choice and an uploaded file."""
+def window_ui(column) -> Window:
+    """The display window of a real CT slice: a preset, or centre and width typed in Hounsfield units."""
+    state = st.session_state
+    column.selectbox("Window", CT_WINDOWS, format_func=WINDOW_LABELS.get, key=widget_key("window"),
+                     on_change=apply_window_preset, args=(state,),
+                     help="Which Hounsfield units become the image's 0 to 1: centre ± width / 2. Air is -1000 HU, "
+                          "water 0, soft tissue 20 to 80, bone 400 and more. Applies to DICOM files only.")
+    a, b = column.columns(2)
+    center = a.number_input("Centre (HU)", *CENTER_RANGE, step=10.0, format="%g", key=widget_key("window_center"),
+                            on_change=mark_custom_window, args=(state,))
+    width = b.number_input("Width (HU)", *WIDTH_RANGE, step=10.0, format="%g", key=widget_key("window_width"),
+                           on_change=mark_custom_window, args=(state,))
+    return float(center), float(width)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def builtin_slice(n: int, center: float, width: float) -> tuple[torch.Tensor, list[str]]:
+    """The built-in real CT slice at side n in the window (centre, width)."""
+    return ct_slice(n, center, width)
+
+
+def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, Decoded | None, Window]:
+    """Widgets of the forward model: its settings, the FBP filter, the phantom choice, an uploaded file, the window."""
     left, middle, right = st.columns(3)
     phantom = left.selectbox("Phantom", CT_PHANTOMS, format_func=PHANTOM_LABELS.get, key=widget_key("phantom"))
-    seed, upload = CTParams.seed, None
+    seed, upload, window = CTParams.seed, None, (CTParams.window_center, CTParams.window_width)
     n = middle.slider("Image size n (pixels)", 32, 256, step=16, key=widget_key("n"))
     if phantom == "ellipses":
         seed = int(left.number_input("Phantom seed", 0, 2**31 - 1, key=widget_key("seed")))
-    elif phantom == "upload":
-        upload = _uploaded(left, "PNG or JPEG", "ct_upload", n)
+    if phantom in REAL_SLICES:
+        window = window_ui(left)
+    if phantom == "upload":
+        upload = _uploaded(left, "PNG, JPEG or DICOM (.dcm)", "ct_upload", n, window)
     n_angles = middle.slider("Number of angles", 1, 360, key=widget_key("n_angles"),
                              help="Evenly spaced over [0°, 180°).")
     noise_level = right.slider("Noise level", 0.0, 0.2, step=0.005, format="%.3f", key=widget_key("noise_level"),
@@ -60,25 +100,37 @@ def forward_model_ui() -> tuple[ct.ProblemSettings, str, str, Decoded | None]:
     filter_name = right.selectbox("FBP filter", FILTERS, key=widget_key("filter"))
     clip = right.checkbox("Clip FBP to [0, 1] for PSNR / SSIM", key=widget_key("clip_fbp"))
     settings = ct.ProblemSettings(n=n, n_angles=n_angles, noise_level=noise_level, noise_seed=noise_seed,
-                                  phantom="shepp-logan" if phantom == "shepp-logan" else "ellipses",
+                                  phantom=phantom if phantom in ct.PHANTOMS else "ellipses",
                                   phantom_seed=seed, clip_metrics=clip)
-    return settings, filter_name, phantom, upload
+    return settings, filter_name, phantom, upload, window
 
 
-def forward_model_view() -> ct.ForwardModel | None:
-    """The "Forward model" tab: controls, phantom beside its FBP, the sinogram, and metrics."""
-    settings, filter_name, phantom, upload = forward_model_ui()
-    truth = None
+def forward_model_view() -> tuple[ct.ForwardModel | None, bool]:
+    """The "Forward model" tab: controls, phantom beside its FBP, the sinogram, and metrics.
+
+    Returns the forward model (None without a usable phantom) and whether its truth is a real CT slice.
+    """
+    settings, filter_name, phantom, upload, window = forward_model_ui()
+    truth, notes = None, ()
     if phantom == "upload":
         if upload is None:
-            st.info("Upload a PNG or JPEG image to use it as the phantom.")
-            return None
+            st.info("Upload a PNG or JPEG image, or a DICOM CT slice (.dcm), to use it as the phantom.")
+            return None, False
         if upload.error:
             st.error(summary([upload.error]))
-            return None
+            return None, False
         truth, notes = upload.image, upload.notes
-        for note in notes:
-            st.caption(note)
+    elif phantom == "ct-slice":
+        try:
+            truth, notes = builtin_slice(settings.n, *window)
+        except PhantomError as error:
+            st.error(summary([str(error)]))
+            return None, False
+    real = phantom == "ct-slice" or (upload is not None and upload.dicom)
+    if real:
+        st.info(REAL_SLICE_NOTE, icon=":material/info:")
+    for note in notes:
+        st.caption(summary([note]))
     with st.spinner("Building the CT geometry ..."):
         model = ct.forward_model(settings, truth, filter_name=filter_name)
     left, right = st.columns(2)
@@ -96,7 +148,7 @@ def forward_model_view() -> ct.ForwardModel | None:
                 else "FBP not clipped: PSNR / SSIM of the raw FBP (data range 1). ")
                + f"Operator: {model.operator.n_angles} angles × {model.operator.n_detectors} detector bins, "
                "unit pixels, Joseph's interpolating projector with exact adjoint.")
-    return model
+    return model, real
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -130,7 +182,7 @@ def available_priors() -> list[str]:
     return ["gaussian"] if network_problem() else ["network", "gaussian"]
 
 
-def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, Decoded | None]:
+def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.CTSettings, Decoded | None]:
     """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start, decoded."""
     if network_problem():
         st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
@@ -165,7 +217,7 @@ def reconstruction_ui(problem: ct.ProblemSettings) -> tuple[ct.CTSettings, Decod
     init_seed = CTParams.init_seed
     if "noise" in inits:
         init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
-    upload = _uploaded(c, "Start image", "ct_rec_upload", problem.n) if "upload" in inits else None
+    upload = _uploaded(c, "Start image", "ct_rec_upload", problem.n, window) if "upload" in inits else None
     solver = ct.SolverSettings(method=method, schedule=schedule, t_max=t_max, n_iter=n_iter, step_rule=rule,
                                step_size=step_size, clip=clip, inits=inits, init_seed=init_seed)
     return ct.CTSettings(replace(problem, prior=prior, alpha=alpha, t_min=t_min), solver), upload
@@ -177,7 +229,7 @@ def _new_run(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor) -
     return ct_session.start_run(problem, x0, settings.solver, names, keep_every=keep_every)
 
 
-def reconstruction_view(model: ct.ForwardModel | None) -> None:
+def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
     """The "Reconstruction" tab: solver controls, a live batched run, the compare view and the exports."""
     if model is None:
         st.info("Choose a phantom in the Forward model tab first.")
@@ -185,10 +237,18 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
     fm = model.settings
     st.caption(f"Phantom, size ({fm.n} × {fm.n}), angles ({fm.n_angles}) and noise ({fm.noise_level:g}) come from "
                "the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||.")
-    settings, upload = reconstruction_ui(fm)
-    uploaded_truth = st.session_state[widget_key("phantom")] == "upload"
-    truth = model.truth[0, 0] if uploaded_truth else None
-    truth_digest = hashlib.sha256(truth.numpy().tobytes()).hexdigest() if uploaded_truth else ""
+    if real:
+        st.info("**A real CT slice; the learned prior only ever saw ellipse phantoms.** Compare the methods here: "
+                "the table lists the TV reconstruction beside each start. Run to the end with the learned prior, "
+                "then switch **Prior** to *Analytic Gaussian* and run again.", icon=":material/compare:")
+    state = st.session_state
+    window = (float(state.get(widget_key("window_center"), CTParams.window_center)),
+              float(state.get(widget_key("window_width"), CTParams.window_width)))
+    settings, upload = reconstruction_ui(fm, window)
+    # Uploads and the built-in slice (in the chosen window) come with their truth; the cache key names it.
+    given_truth = state[widget_key("phantom")] in REAL_SLICES
+    truth = model.truth[0, 0] if given_truth else None
+    truth_digest = hashlib.sha256(truth.numpy().tobytes()).hexdigest() if given_truth else ""
     start_image = None
     if upload is None and "upload" in settings.solver.inits:
         st.info("Upload an image to use it as a start, or untick that start.")
@@ -202,7 +262,6 @@ def reconstruction_view(model: ct.ForwardModel | None) -> None:
     x0 = ct.initialisations(settings.solver.inits, problem, init_seed=settings.solver.init_seed, upload=start_image)
     signature = (settings, truth_digest, upload.digest if upload is not None else "")
 
-    state = st.session_state
     state.setdefault("ct_rec_playing", False)
     if state.get("ct_rec_sig") != signature or state.pop("ct_rec_restart", False) or "ct_rec_run" not in state:
         state["ct_rec_run"] = _new_run(settings, problem, x0)
@@ -256,10 +315,10 @@ def main() -> None:
     # quick, and the Reconstruction tab builds its problem and TV reference only when it is looked at.
     forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=widget_key("tab"), on_change="rerun")
     with forward_tab:
-        forward_model = forward_model_view()
+        forward_model, real = forward_model_view()
     if reconstruction_tab.open:
         with reconstruction_tab:
-            reconstruction_view(forward_model)
+            reconstruction_view(forward_model, real)
     else:
         state["ct_rec_playing"] = False
     if not state.get("ct_rec_playing", False):

@@ -10,9 +10,12 @@ from dataclasses import fields, replace
 from typing import MutableMapping, Sequence
 
 from explorer.app.urlstate import CTParams
+from explorer.imaging.dicom import WINDOWS
 
 TAB_LABELS = {"forward": "Forward model", "reconstruction": "Reconstruction"}
-PHANTOM_LABELS = {"ellipses": "Random ellipses", "shepp-logan": "Shepp-Logan", "upload": "Upload an image"}
+PHANTOM_LABELS = {"ellipses": "Random ellipses", "shepp-logan": "Shepp-Logan", "ct-slice": "Real CT slice (built-in)",
+                  "upload": "Upload an image or DICOM slice"}
+
 PRIOR_LABELS = {"network": "Learned energy U-Net", "gaussian": "Analytic Gaussian"}
 INIT_LABELS = {"zeros": "zeros", "constant": "constant 0.5", "fbp": "FBP", "noise": "Gaussian noise",
                "phantom": "another phantom", "upload": "uploaded image"}
@@ -51,3 +54,17 @@ def params_from_widgets(state: MutableMapping, shown: CTParams) -> CTParams:
     if "inits" in values:
         values["inits"] = tuple(values["inits"]) or CTParams.inits[:1]
     return replace(shown, **values)
+
+
+def apply_window_preset(state: MutableMapping) -> None:
+    """The window select changed: a preset sets the centre and width widgets to its values ("custom" keeps them)."""
+    preset = WINDOWS.get(state.get(widget_key("window")))
+    if preset is not None:
+        state[widget_key("window_center")], state[widget_key("window_width")] = preset
+
+
+def mark_custom_window(state: MutableMapping) -> None:
+    """A centre or width was typed: the window select says "custom" unless the pair is still its preset's."""
+    pair = (state.get(widget_key("window_center")), state.get(widget_key("window_width")))
+    if WINDOWS.get(state.get(widget_key("window"))) != pair:
+        state[widget_key("window")] = "custom"

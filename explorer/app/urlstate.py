@@ -17,6 +17,7 @@ import numpy as np
 from explorer.app.plain import clip, list_summary, quoted
 from explorer.problems.fbp import FILTERS
 from explorer.ct.problem import HELD_OUT_SEED, INITS
+from explorer.imaging.dicom import CENTER_RANGE, DEFAULT_WINDOW, WIDTH_RANGE, WINDOWS
 from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
 from explorer.core.registry import METHODS, STEP_RULES
@@ -324,7 +325,9 @@ def toy_params_to_query(params: ToyParams) -> dict[str, str]:
 # The CT page.
 
 CT_TABS = ("forward", "reconstruction")  # the CT page's tabs, in order
-CT_PHANTOMS = ("ellipses", "shepp-logan", "upload")  # what the Forward model tab simulates
+CT_PHANTOMS = ("ellipses", "shepp-logan", "ct-slice", "upload")  # what the Forward model tab simulates
+CT_WINDOWS = (*WINDOWS, "custom")  # display windows of a real CT slice: the presets, or centre and width as typed
+REAL_SLICES = ("ct-slice", "upload")  # phantoms that can be a real CT slice (an upload when it is a DICOM file)
 CT_METHODS = tuple(METHODS)  # the CT page offers every method
 CT_MAX_STARTS = len(INITS)  # each start kind at most once
 
@@ -336,6 +339,9 @@ class CTParams:
     tab: str = "forward"  # one of CT_TABS: the tab shown first
     phantom: str = "ellipses"  # one of CT_PHANTOMS
     seed: int = HELD_OUT_SEED  # seed of the random ellipse phantom
+    window: str = DEFAULT_WINDOW  # one of CT_WINDOWS: display window of a real CT slice (built-in or DICOM upload)
+    window_center: float = WINDOWS[DEFAULT_WINDOW][0]  # its centre in HU (the preset's unless window is "custom")
+    window_width: float = WINDOWS[DEFAULT_WINDOW][1]  # its width in HU
     n: int = 64  # image side in pixels, a multiple of 16
     n_angles: int = 30  # projection angles over [0, pi)
     noise_level: float = 0.05  # relative noise level
@@ -363,6 +369,8 @@ CT_ALIASES = {"angles": "n_angles", "noise": "noise_level", "iters": "n_iter", "
 
 _CT_BOUNDS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
+    "window_center": CENTER_RANGE,
+    "window_width": WIDTH_RANGE,
     "n": (32, 256),
     "n_angles": (1, 360),
     "noise_level": (0.0, 0.2),
@@ -378,6 +386,7 @@ _CT_BOUNDS: dict[str, tuple[float, float]] = {
 _CT_CHOICES: dict[str, Sequence[str]] = {
     "tab": CT_TABS,
     "phantom": CT_PHANTOMS,
+    "window": CT_WINDOWS,
     "filter": FILTERS,
     "prior": PRIORS,
     "method": CT_METHODS,
@@ -414,7 +423,18 @@ def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTPa
     """
     defaults = CTParams()
     values, warnings = parse_query(defaults, query, _parse_ct_field, CT_ALIASES)
-    return _ordered_t_range(replace(defaults, **values), defaults, warnings), warnings
+    params = _ordered_t_range(replace(defaults, **values), defaults, warnings)
+    return _consistent_window(params, "window" in values), warnings
+
+
+def _consistent_window(params: CTParams, named: bool) -> CTParams:
+    """A preset window's centre and width are the preset's; numbers without a window name make it "custom"."""
+    if params.window == "custom":
+        return params
+    center, width = WINDOWS[params.window]
+    if not named and (params.window_center, params.window_width) != (center, width):
+        return replace(params, window="custom")
+    return replace(params, window_center=center, window_width=width)
 
 
 def ct_t_range(t_max: float, t_min: float) -> tuple[float, float, list[str]]:
