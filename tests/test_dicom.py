@@ -88,7 +88,7 @@ def test_a_ct_slice_phantom_makes_a_ct_problem() -> None:
     truth = ct.make_phantom(settings)
     assert torch.equal(truth, ct_slice(32)[0])
     model = ct.forward_model(settings)
-    assert model.y.shape[-2] == settings.n_angles and np.isfinite(model.fbp_psnr)
+    assert model.y.shape[-2] == settings.operator_params()["n_angles"] and np.isfinite(model.reference_psnr)
 
 
 def test_a_missing_builtin_slice_is_refused_never_downloaded(monkeypatch) -> None:
