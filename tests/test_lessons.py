@@ -207,3 +207,10 @@ def test_each_link_of_the_three_problems_lesson_opens_the_page_cleanly(index):
     assert not at.exception and not at.warning and not at.error, label
     assert at.selectbox(key="ct_problem").value == query["problem"]
     assert at.multiselect(key="ct_inits").value == ["zeros", "fbp", "noise", "constant"]
+
+
+def test_lesson_texts_hold_no_control_characters():
+    # A "\t" or "\f" meant for LaTeX but written in a plain string becomes a tab or a form feed and breaks the formula.
+    for lesson in LESSONS:
+        for text in (lesson.title, lesson.text, lesson.equation, lesson.try_this):
+            assert text.isprintable(), lesson.slug

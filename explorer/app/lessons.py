@@ -178,8 +178,8 @@ LESSONS: tuple[Lesson, ...] = (
             "stay exactly the same. Each problem also has its own simple reconstruction to beat: the FBP, a "
             "Wiener filter, harmonic inpainting."
         ),
-        equation=(r"F(x, t) = 	frac12 \|A x - y\|^2 + lpha\, rac{s(t)}{m(t)}\, E(x, t), \qquad "
-                  r"A \in \{	ext{few projections},\ 	ext{blur},\ 	ext{pixel mask}\}"),
+        equation=(r"F(x, t) = \tfrac12 \|A x - y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), \quad "
+                  r"A \in \{\text{projections},\ \text{blur},\ \text{mask}\}"),
         try_this=(
             "Open each of the three links. On each, press **Run the same starts under GNC and plain gradient "
             "descent** and compare the column *spread over starts (dB)*: does GNC forget its start on every "
