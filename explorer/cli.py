@@ -289,6 +289,12 @@ def cmd_bench(args) -> int:
         from explorer.bench import toy_browser as bench
 
         result = bench.run(args.json)
+    elif args.what == "problems":
+        from explorer.bench import problems as bench
+
+        _check_writable(args.json)  # before the long run, not after it
+        result = bench.run(args.json, threads=args.threads, phantoms=args.phantoms, n_iter=args.n_iter,
+                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     else:
         from explorer.bench import operator as bench
 
@@ -461,13 +467,18 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     _add_solve_parser(sub, "solve")
     _add_solve_parser(sub, "ct")
 
-    p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator or CT reconstruction")
-    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser"],
-                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium)")
+    p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator, CT reconstruction or every problem")
+    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser", "problems"],
+                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium); "
+                        "problems: reference, TV, GD and GNC on every problem of the catalogue")
     p.add_argument("--json", type=_path("--json"), help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
     p.add_argument("--sweep-count", type=_number(int, low=1, high=1000, name="--sweep-count"), default=100,
                    help="t_max values in the toy sweep (default 100)")
+    p.add_argument("--phantoms", type=_number(int, low=1, high=1000, name="--phantoms"), default=3,
+                   help="problems: held-out phantoms per problem (default 3)")
+    p.add_argument("--n-iter", "--iters", dest="n_iter", type=_number(int, low=1, high=100_000, name="--n-iter"),
+                   default=None, help="problems: iterations of GD and GNC (default: the solver's default)")
     p.set_defaults(func=cmd_bench)
 
     from explorer.priors import training
