@@ -101,7 +101,7 @@ class ProblemSettings:
     alpha: float | None = None  # prior weight; None: the tuned ALPHA of the prior
     t_min: float = 1e-3  # last smoothing level; f = F(., t_min)
     clip_metrics: bool = True  # PSNR / SSIM of images clipped to [0, 1] (FBP, TV and the iterates alike)
-    tv_lambda: float | None = None  # TV weight; None: TV_LAMBDA * n / 64
+    tv_lambda: float | None = None  # TV weight; None: the problem's tuned weight at 64 x 64 (CT: TV_LAMBDA) * n / 64
     tv_iters: int = TV_ITERS  # Chambolle-Pock iterations of the TV baseline
 
     def __post_init__(self) -> None:
@@ -161,8 +161,12 @@ class ProblemSettings:
 
     @property
     def tv_weight(self) -> float:
-        """lambda of the TV baseline (TV_LAMBDA * n / 64 when `tv_lambda` is None)."""
-        return TV_LAMBDA * self.n / 64 if self.tv_lambda is None else float(self.tv_lambda)
+        """lambda of the TV baseline; when `tv_lambda` is None, the problem's tuned weight at 64 x 64 (the
+        catalogue's, else CT's TV_LAMBDA) times n / 64."""
+        if self.tv_lambda is not None:
+            return float(self.tv_lambda)
+        tuned = PROBLEMS[self.problem].tv_lambda
+        return (TV_LAMBDA if tuned is None else tuned) * self.n / 64
 
 
 @dataclass(frozen=True)
