@@ -182,8 +182,10 @@ LESSONS: tuple[Lesson, ...] = (
                   r"A \in \{\text{projections},\ \text{blur},\ \text{mask}\}"),
         try_this=(
             "Open each of the three links. On each, press **Run the same starts under GNC and plain gradient "
-            "descent** and compare the column *spread over starts (dB)*: does GNC forget its start on every "
-            "problem, and where does plain gradient descent depend on it most?"
+            "descent** and compare the column *spread over starts (dB)*: on sparse-view CT and deblurring GNC "
+            "forgets its start and plain gradient descent does not. On inpainting the prior alone must fill 70 % "
+            "of the pixels, and with the weight tuned for CT even GNC still remembers where it began: try a "
+            "larger **Prior weight alpha** there."
         ),
         page="ct",
         query=_THREE_PROBLEMS[0][1],
