@@ -1,4 +1,4 @@
-"""Command line: `gnc-explorer {toy,maps,ct,bench,train,app} ...`, also `python -m explorer ...`.
+"""Command line: `gnc-explorer {toy,maps,solve,ct,bench,train,app} ...`, also `python -m explorer ...`.
 
 Bad input gives a one-line error on stderr and exit status 2, never a traceback.
 """
@@ -195,11 +195,14 @@ def _write_maps(out: Path, formats: list[str], sweep, at, method: str, problem: 
     return written
 
 
-CT_OUTPUTS = ("report.json", "truth.npy", "recon.npy", "fbp.npy", "history.csv")  # the files `ct` writes
+# The files `solve` may write; "fbp.npy" (the reference under its older name) only when the reference is the FBP.
+SOLVE_OUTPUTS = ("report.json", "truth.npy", "recon.npy", "reference.npy", "fbp.npy", "history.csv")
+CT_OUTPUTS = SOLVE_OUTPUTS  # the files `ct` writes: all of them
 
 
-def cmd_ct(args) -> int:
-    """Reconstruct one CT problem from one or more starts; write report, images and history to --out."""
+def cmd_solve(args) -> int:
+    """Reconstruct one problem (`--problem`, CT for `ct`) from one or more starts; write report, images and
+    history to --out."""
     import torch
 
     from explorer import ct
@@ -219,7 +222,7 @@ def cmd_ct(args) -> int:
     problem_settings, solver = settings.problem, settings.solver
     # The files are written to a sibling folder that replaces --out only when all are written: a failure
     # leaves the previous run's files. Making that folder now checks --out is writable before the solve.
-    with staged_folder(args.out, CT_OUTPUTS) as out:
+    with staged_folder(args.out, SOLVE_OUTPUTS) as out:
         try:
             prior = ct.load_prior(problem_settings.prior, problem_settings.n, args.weights)
         except WeightsError as err:
@@ -232,14 +235,18 @@ def cmd_ct(args) -> int:
         seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
         records = trajectory_records(problem, trajectory)
         final_psnr, final_ssim = ct.quality(trajectory.final, problem.truth, clip)
-        fbp_psnr, fbp_ssim = ct.quality(problem.fbp, problem.truth, clip)
+        ref_psnr, ref_ssim = ct.quality(problem.reference, problem.truth, clip)
         tv = ct.tv_reconstruction(problem)
         tv_psnr, tv_ssim = ct.quality(tv.image, problem.truth, clip)
+        is_fbp = problem.reference_name == "FBP"  # the CT kinds: also under the older keys and file name
         report = {
+            "problem": problem_settings.problem, "operator_params": problem_settings.operator_params(),
             "inits": list(solver.inits),
             "psnr": final_psnr.tolist(), "ssim": final_ssim.tolist(),
             "start_psnr": start_psnr.tolist(), "start_ssim": start_ssim.tolist(),
-            "fbp_psnr": float(fbp_psnr[0]), "fbp_ssim": float(fbp_ssim[0]),
+            "reference_name": problem.reference_name,
+            "reference_psnr": float(ref_psnr[0]), "reference_ssim": float(ref_ssim[0]),
+            **({"fbp_psnr": float(ref_psnr[0]), "fbp_ssim": float(ref_ssim[0])} if is_fbp else {}),
             "tv_psnr": float(tv_psnr[0]), "tv_ssim": float(tv_ssim[0]),
             "tv": {"lambda": problem_settings.tv_weight, "n_iter": tv.n_iter, "rel_change": tv.rel_change,
                    "seconds": tv.seconds},
@@ -252,7 +259,9 @@ def cmd_ct(args) -> int:
         _write_json(str(out / "report.json"), report)
         np.save(out / "truth.npy", problem.truth[0, 0].numpy())
         np.save(out / "recon.npy", trajectory.final[:, 0].numpy())
-        np.save(out / "fbp.npy", problem.fbp[0, 0].numpy())
+        np.save(out / "reference.npy", problem.reference[0, 0].numpy())
+        if is_fbp:
+            np.save(out / "fbp.npy", problem.reference[0, 0].numpy())
         note = (f"psnr, ssim and data_fit (clipped to [0, 1]: {clip}) are computed on the recorded iterates only, "
                 f"every {solver.record_every} iterations and the last; empty elsewhere. Row iteration = k: t, step, "
                 "f = F(x_k, t_min), cos and seconds of the step taken from x_k; f and cos on the same rows only, "
@@ -260,7 +269,8 @@ def cmd_ct(args) -> int:
         (out / "history.csv").write_bytes(history_csv(solver.inits, records, note))
     for name, p, s in zip(solver.inits, report["psnr"], report["ssim"]):
         print(f"{solver.method} from {name}: PSNR {p:.2f} dB  SSIM {s:.4f}")
-    print(f"FBP: PSNR {report['fbp_psnr']:.2f} dB  TV: PSNR {report['tv_psnr']:.2f} dB  ({seconds:.2f} s)")
+    print(f"{problem.reference_name}: PSNR {report['reference_psnr']:.2f} dB  TV: PSNR {report['tv_psnr']:.2f} dB"
+          f"  ({seconds:.2f} s)")
     if trajectory.status == "diverged":
         print(f"error: {trajectory.message}", file=sys.stderr)
         return 1
@@ -280,6 +290,12 @@ def cmd_bench(args) -> int:
         from explorer.bench import toy_browser as bench
 
         result = bench.run(args.json)
+    elif args.what == "problems":
+        from explorer.bench import problems as bench
+
+        _check_writable(args.json)  # before the long run, not after it
+        result = bench.run(args.json, threads=args.threads, phantoms=args.phantoms, n_iter=args.n_iter,
+                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     else:
         from explorer.bench import operator as bench
 
@@ -315,16 +331,71 @@ def _write_json(path: str | None, data: dict) -> None:
     atomic_write_json(path, data)
 
 
-def _add_ct_parser(sub) -> None:
+def _catalogue_defaults(name: str, problem: str | None) -> str:
+    """"ct 30, sparse-ct 15, ...": the catalogue's default of operator parameter `name` for each problem taking it
+    (only "30" when `problem` is given)."""
+    from explorer.problems import PROBLEMS
+
+    shown = {key: kind.defaults[name] for key, kind in PROBLEMS.items()
+             if name in kind.defaults and problem in (None, key)}
+    if problem is not None:
+        return f"{shown[problem]:g}" if isinstance(shown[problem], float) else str(shown[problem])
+    return ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                     for key, value in shown.items())
+
+
+def _add_operator_args(p: argparse.ArgumentParser, names: tuple[str, ...], problem: str | None = None) -> None:
+    """The operator parameter flags `names` (fields of ct.ProblemSettings), each None unless given.
+
+    `problem`: the one problem the command solves (its defaults alone are shown), or None for --problem.
+
+    Only the ranges argparse can check cheaply are checked here; ct.ProblemSettings refuses a parameter the
+    problem does not take and every other bad value with a one-line ValueError.
+    """
+    flags = {
+        "n_angles": (("--n-angles", "--angles"), _number(int, low=1, high=720, name="--n-angles"),
+                     "projection angles of the CT kinds"),
+        "angle_range": (("--angle-range",), _number(float, low=0, low_open=True, high=180, name="--angle-range"),
+                        "limited-angle: the angles cover [0, this) degrees"),
+        "sigma": (("--sigma",), _number(float, low=0, low_open=True, name="--sigma"),
+                  "deblur: blur standard deviation in pixels"),
+        "keep": (("--keep",), _number(float, low=0, low_open=True, high=1, name="--keep"),
+                 "inpaint: fraction of pixels observed"),
+        "mask": (("--mask",), None, "inpaint: random pixels or a centred box hole of area 1 - keep"),
+        "mask_seed": (("--mask-seed",), _number(int, low=0, high=2**63 - 1, name="--mask-seed"),
+                      "inpaint: seed of the random mask"),
+        "factor": (("--factor",), _number(int, low=1, name="--factor"), "superres: block side, 2 or 4"),
+    }
+    from explorer.problems import INPAINT_MASKS
+
+    for name in names:
+        options, kind, text = flags[name]
+        extra = {"choices": list(INPAINT_MASKS)} if name == "mask" else {"type": kind}
+        p.add_argument(*options, dest=name, default=None, **extra,
+                       help=f"{text} (default {_catalogue_defaults(name, problem)})")
+
+
+def _add_solve_parser(sub, command: str) -> None:
+    """The parser of `solve` (any problem, --problem) or `ct` (the same command for the CT problem)."""
     from explorer import ct
+    from explorer.problems import PROBLEMS
 
     d, s = ct.ProblemSettings(), ct.SolverSettings()
-    p = sub.add_parser("ct", help="reconstruct a CT phantom with GNC (or another method) from several starts")
+    if command == "ct":
+        p = sub.add_parser("ct", help="reconstruct a CT phantom with GNC (or another method) from several starts"
+                                      " (the same as `solve --problem ct`)")
+        p.set_defaults(problem="ct")
+        _add_operator_args(p, ("n_angles",), "ct")
+    else:
+        p = sub.add_parser("solve", help="reconstruct a phantom of any problem (CT, deblurring, inpainting, ...)"
+                                         " with GNC (or another method) from several starts")
+        p.add_argument("--problem", choices=list(PROBLEMS), default=d.problem,
+                       help="; ".join(f"{key}: {kind.description}" for key, kind in PROBLEMS.items())
+                            + f" (default {d.problem})")
+        _add_operator_args(p, ct.OPERATOR_PARAMS)
     # Each dest is a field of ct.ProblemSettings or ct.SolverSettings; the second option strings are the old names.
     p.add_argument("--n", "--size", dest="n", type=_number(int, low=8, high=256, name="--n"), default=d.n,
                    help=f"image side n (default {d.n})")
-    p.add_argument("--n-angles", "--angles", dest="n_angles", type=_number(int, low=1, high=720, name="--n-angles"),
-                   default=d.n_angles, help=f"projection angles over [0, pi) (default {d.n_angles})")
     p.add_argument("--noise-level", "--noise", dest="noise_level",
                    type=_number(float, low=0, high=10, name="--noise-level"), default=d.noise_level,
                    help=f"relative noise level (default {d.noise_level})")
@@ -335,7 +406,9 @@ def _add_ct_parser(sub) -> None:
                    default=d.phantom_seed,
                    help=f"seed of the ellipse phantom (default {d.phantom_seed}, held out from training)")
     p.add_argument("--init", dest="inits", nargs="+", choices=[name for name in ct.INITS if name != "upload"],
-                   default=list(s.inits), help="starts, run as one batch (default zeros)")
+                   default=list(s.inits),
+                   help="starts, run as one batch; reference: the problem's reference image, fbp: its older name"
+                        " (default zeros)")
     p.add_argument("--init-seed", type=_number(int, low=0, high=2**63 - 1, name="--init-seed"),
                    default=s.init_seed, help=f"seed of the noise start (default {s.init_seed})")
     p.add_argument("--method", choices=list(METHODS), default=s.method, help=f"solver (default {s.method})")
@@ -366,7 +439,7 @@ def _add_ct_parser(sub) -> None:
                    help="compute threads (default 2)")
     p.add_argument("--out", required=True, type=_path("--out"),
                    help="output folder (created if missing; replaced as a whole, so it may hold only these files)")
-    p.set_defaults(func=cmd_ct)
+    p.set_defaults(func=cmd_solve)
 
 
 def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
@@ -392,15 +465,21 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=_path("--out"), help="output folder")
     p.set_defaults(func=cmd_maps)
 
-    _add_ct_parser(sub)
+    _add_solve_parser(sub, "solve")
+    _add_solve_parser(sub, "ct")
 
-    p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator or CT reconstruction")
-    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser"],
-                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium)")
+    p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator, CT reconstruction or every problem")
+    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser", "problems"],
+                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium); "
+                        "problems: reference, TV, GD and GNC on every problem of the catalogue")
     p.add_argument("--json", type=_path("--json"), help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
     p.add_argument("--sweep-count", type=_number(int, low=1, high=1000, name="--sweep-count"), default=100,
                    help="t_max values in the toy sweep (default 100)")
+    p.add_argument("--phantoms", type=_number(int, low=1, high=1000, name="--phantoms"), default=3,
+                   help="problems: held-out phantoms per problem (default 3)")
+    p.add_argument("--n-iter", "--iters", dest="n_iter", type=_number(int, low=1, high=100_000, name="--n-iter"),
+                   default=None, help="problems: iterations of GD and GNC (default: the solver's default)")
     p.set_defaults(func=cmd_bench)
 
     from explorer.priors import training

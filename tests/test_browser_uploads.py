@@ -114,3 +114,22 @@ def test_the_same_file_as_phantom_and_start_reads_as_an_exact_match(page, app_ur
     metric.wait_for(timeout=60_000)
     assert "exact match" in metric.inner_text() and "inf" not in metric.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_dicom_slice_is_windowed_and_a_broken_one_is_refused(page, app_url):
+    from explorer.imaging.dicom import builtin_slice_path
+
+    data = builtin_slice_path().read_bytes()
+    page.goto(f"{app_url}/ct?phantom=upload&window=lung")
+    wait_for_app(page)
+    _upload(page, "slice.dcm", data, "application/dicom")
+    _wait_for_text(page, "windowed at centre -600, width 1500", "slice.dcm")
+    page.wait_for_selector('[data-testid="stMetric"]:has-text("FBP PSNR")', timeout=60_000)
+    assert "never seen anatomy" in _main_text(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _upload(page, "cut.dcm", data[:700], "application/dicom")
+    _wait_for_text(page, "cut short", "cut.dcm")
+    wait_for_app(page)
+    # The metrics of the good slice go when the run for the broken one ends.
+    page.locator('[data-testid="stMetric"]', has_text="FBP PSNR").wait_for(state="detached", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

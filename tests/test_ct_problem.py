@@ -129,8 +129,8 @@ def test_messages_name_the_field_in_the_new_vocabulary():
 def test_defaults_are_the_documented_ones():
     d = ct.CTSettings()
     p, s = d.problem, d.solver
-    assert (p.n, p.n_angles, p.noise_level, s.method, s.schedule, s.t_max, p.t_min, s.n_iter, s.step_rule,
-            s.clip) == (64, 30, 0.05, "gnc", "geometric", 1.0, 1e-3, 200, "bb-plain", True)
+    assert (p.problem, p.n, p.angles_used, p.noise_level, s.method, s.schedule, s.t_max, p.t_min, s.n_iter,
+            s.step_rule, s.clip) == ("ct", 64, 30, 0.05, "gnc", "geometric", 1.0, 1e-3, 200, "bb-plain", True)
     assert p.phantom_seed >= ct.HELD_OUT_SEED
     schedule = d.smoothing_schedule()
     assert len(schedule) == 200 and schedule[0] == 1.0 and math.isclose(float(schedule[-1]), 1e-3)

@@ -24,3 +24,25 @@ def test_the_settings_resolve_the_tuned_values():
     assert ct.ProblemSettings(prior="network", alpha=0.5).prior_weight == 0.5
     assert ct.ProblemSettings(n=128).tv_weight == 2 * ct.TV_LAMBDA
     assert ct.TUNING_SEEDS and min(ct.TUNING_SEEDS) >= 0 and max(ct.TUNING_SEEDS) < ct.HELD_OUT_SEED
+
+
+def test_tune_tv_lambda_scores_every_weight_like_the_tv_baseline_of_the_problem():
+    from explorer.ct.tuning import tune_tv_lambda
+
+    base = ct.CTSettings(ct.ProblemSettings(problem="deblur", n=16, prior="gaussian"))
+    scores = tune_tv_lambda([1e-4, 1e-1], seeds=(1,), base=base)
+    problem = ct.make_problem(ct.ProblemSettings(problem="deblur", n=16, prior="gaussian", phantom_seed=1),
+                              ct.load_prior("gaussian", 16))
+    assert list(scores) == [1e-4, 1e-1]
+    assert scores[1e-1] == ct.quality(ct.tv_reconstruction(problem, 1e-1).image, problem.truth)[0][0]
+    assert scores[1e-4] > scores[1e-1]  # a weight this large flattens the phantom
+
+
+def test_each_problem_resolves_its_tuned_tv_weight_scaled_with_n():
+    from explorer.problems import PROBLEMS
+
+    for name, kind in PROBLEMS.items():
+        tuned = ct.TV_LAMBDA if kind.tv_lambda is None else kind.tv_lambda
+        assert ct.ProblemSettings(problem=name, n=32).tv_weight == tuned / 2
+    assert ct.ProblemSettings(problem="superres").tv_weight == PROBLEMS["superres"].tv_lambda != ct.TV_LAMBDA
+    assert ct.ProblemSettings(problem="superres", tv_lambda=1e-4).tv_weight == 1e-4

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.app.lessons import LESSONS, PAGES, deep_link, find_lesson, target_query
+from explorer.app.lessons import LESSONS, PAGES, deep_link, find_lesson, lesson_links, target_query
 from explorer.app.urlstate import CTParams, ToyParams, ct_params_from_query, toy_params_from_query, toy_params_to_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,3 +159,58 @@ def test_a_ct_lesson_link_opens_the_ct_page_with_its_values(lesson):
     # The run is set up with every start and ready to play.
     assert [m.label for m in at.metric if m.label.startswith("PSNR ")] == [
         f"PSNR {name} (dB)" for name in ("zeros", "FBP", "Gaussian noise", "constant 0.5")]
+
+
+# Lessons with several links.
+
+MULTI_LINK = [lesson for lesson in LESSONS if lesson.links]
+
+
+def test_every_link_of_every_lesson_parses_without_warnings():
+    for lesson in LESSONS:
+        reader = toy_params_from_query if lesson.page == "toy" else ct_params_from_query
+        links = lesson_links(lesson)
+        assert links[0][1] == lesson.query and len({label for label, _ in links}) == len(links)
+        for label, query in links:
+            params, warnings = reader(query)
+            assert warnings == [], (lesson.slug, label)
+            assert reader(target_query(lesson, query)) == (params, [])
+            assert deep_link(lesson, query=query).startswith(f"/{lesson.page}?")
+
+
+def test_the_three_problems_lesson_compares_gnc_and_gd_on_three_problems():
+    lesson = next(lesson for lesson in LESSONS if lesson.slug == "three-problems")
+    params = [ct_params_from_query(query)[0] for _, query in lesson_links(lesson)]
+    assert [p.problem for p in params] == ["sparse-ct", "deblur", "inpaint"]
+    assert {(p.tab, p.method, p.inits) for p in params} == {("reconstruction", "gnc",
+                                                             ("zeros", "fbp", "noise", "constant"))}
+    assert "GNC" in lesson.try_this and "gradient descent" in lesson.try_this
+    assert r"\|A x - y\|^2" in lesson.equation and "E(x, t)" in lesson.equation
+
+
+@pytest.mark.parametrize("lesson", MULTI_LINK, ids=lambda lesson: lesson.slug)
+def test_the_lessons_page_shows_every_link(lesson):
+    at = _lessons_page(lesson.slug)
+    assert not at.exception and not at.warning
+    shown = [code.value for code in at.code]
+    assert shown == [deep_link(lesson, query=query) for _, query in lesson_links(lesson)]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_each_link_of_the_three_problems_lesson_opens_the_page_cleanly(index):
+    lesson = next(lesson for lesson in LESSONS if lesson.slug == "three-problems")
+    label, query = lesson_links(lesson)[index]
+    at = AppTest.from_file(str(CT_PAGE), default_timeout=300)
+    for key, value in target_query(lesson, query).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.warning and not at.error, label
+    assert at.selectbox(key="ct_problem").value == query["problem"]
+    assert at.multiselect(key="ct_inits").value == ["zeros", "fbp", "noise", "constant"]
+
+
+def test_lesson_texts_hold_no_control_characters():
+    # A "\t" or "\f" meant for LaTeX but written in a plain string becomes a tab or a form feed and breaks the formula.
+    for lesson in LESSONS:
+        for text in (lesson.title, lesson.text, lesson.equation, lesson.try_this):
+            assert text.isprintable(), lesson.slug

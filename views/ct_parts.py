@@ -171,7 +171,7 @@ def compare_view(names: tuple[str, ...]) -> None:
 def export_ui(run: ct_session.LiveRun, refs: ct.References) -> None:
     """Download buttons for the run (NPZ), its metrics (CSV) and its settings (JSON)."""
     extra = {"references": {"psnr": refs.psnr, "ssim": refs.ssim}}
-    downloads = (("Run (NPZ: iterates, truth, FBP, records)", lambda: ct_session.export_npz(run, extra),
+    downloads = (("Run (NPZ: iterates, truth, reference, records)", lambda: ct_session.export_npz(run, extra),
                   "ct_run.npz", "application/octet-stream", "ct_rec_dl_npz"),
                  ("Metrics (CSV)", lambda: ct_session.metrics_csv(run), "ct_metrics.csv", "text/csv", "ct_rec_dl_csv"),
                  ("Configuration (JSON)", lambda: ct_session.config_json(run, extra), "ct_config.json",

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.app.plain import summary
-from explorer.app.lessons import LESSONS, Lesson, deep_link, find_lesson, target_query
+from explorer.app.lessons import LESSONS, Lesson, deep_link, find_lesson, lesson_links, target_query
 
 PAGE_FILES = {"toy": "views/toy.py", "ct": "views/ct.py"}  # lesson.page -> page script registered in app.py
 PAGE_NAMES = {"toy": "Toy", "ct": "CT"}  # lesson.page -> the page's title in the navigation
@@ -53,17 +53,20 @@ def picker_ui() -> int:
 
 
 def open_link(lesson: Lesson) -> None:
-    """The button that opens the lesson's view, and the same link as text for slides."""
-    label = "Open this lesson"
-    try:
-        st.page_link(PAGE_FILES[lesson.page], label=label, icon=":material/open_in_new:",
-                     query_params=target_query(lesson), help=f"Opens the {PAGE_NAMES[lesson.page]} page set up "
-                     "for this lesson")
-    except StreamlitPageNotFoundError:
-        # This file run on its own has no navigation to link into; a plain link still leads there.
-        st.markdown(f"[{label}]({deep_link(lesson)})")
-    st.caption("The same link, to paste into slides or notes:")
-    st.code(deep_link(lesson, _base_url()), language=None, wrap_lines=True)
+    """A button for each view the lesson opens, and the same links as text for slides."""
+    links = lesson_links(lesson)
+    for label, query in links:
+        try:
+            st.page_link(PAGE_FILES[lesson.page], label=label, icon=":material/open_in_new:",
+                         query_params=target_query(lesson, query), help=f"Opens the {PAGE_NAMES[lesson.page]} page "
+                         "set up for this lesson")
+        except StreamlitPageNotFoundError:
+            # This file run on its own has no navigation to link into; a plain link still leads there.
+            st.markdown(f"[{label}]({deep_link(lesson, query=query)})")
+    st.caption("The same link, to paste into slides or notes:" if len(links) == 1 else
+               "The same links, to paste into slides or notes:")
+    for _, query in links:
+        st.code(deep_link(lesson, _base_url(), query), language=None, wrap_lines=True)
 
 
 def main() -> None:

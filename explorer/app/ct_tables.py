@@ -25,7 +25,7 @@ def psnr_text(value: float, unit: str = "") -> str:
 
 
 def results_frame(run: LiveRun, refs: References, compared: Comparison | None = None) -> pd.DataFrame:
-    """One row per start under the running method (and the compared ones), then FBP and TV.
+    """One row per start under the running method (and the compared ones), then the reference (CT: FBP) and TV.
 
     Columns: method (its registry label), start, PSNR (dB), SSIM.
     """
@@ -35,7 +35,8 @@ def results_frame(run: LiveRun, refs: References, compared: Comparison | None = 
     for method in compared.methods if compared else ():
         rows += [(METHODS[method].label + " (compare)", name, pi, si)
                  for name, pi, si in zip(run.names, compared.psnr[method], compared.ssim[method])]
-    rows += [(label, "-", refs.psnr[ref], refs.ssim[ref]) for ref, label in REFERENCE_LABELS.items()]
+    # The problem's reference (CT: "FBP", deblurring: "Wiener filter", ...) and TV, as References keys them.
+    rows += [(REFERENCE_LABELS.get(ref, ref), "-", refs.psnr[ref], refs.ssim[ref]) for ref in refs.psnr]
     return pd.DataFrame(rows, columns=["method", "start", "PSNR (dB)", "SSIM"])
 
 

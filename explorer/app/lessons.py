@@ -1,8 +1,9 @@
 """Guided lessons: short texts for a student, each with an equation, a prompt and a link that sets up the view.
 
 A lesson is data. Its `query` holds the URL parameters of the target page that set every control the text
-talks about; the rest keep their defaults. The Toy and CT pages read them through `explorer.app.urlstate`, so
-a lesson link is an ordinary deep link a teacher can paste into slides.
+talks about; the rest keep their defaults. A lesson that compares several views lists them in `links`, each a
+label and a query of the same page (the first is `query`). The Toy and CT pages read them through
+`explorer.app.urlstate`, so a lesson link is an ordinary deep link a teacher can paste into slides.
 """
 
 from __future__ import annotations
@@ -28,7 +29,18 @@ class Lesson:
     try_this: str  # what to do on the target page, naming the control to move
     page: str  # one of PAGES
     query: Mapping[str, str]  # URL parameters of the target page, in the form the page writes them
+    links: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (label, query) of each view, when there are several
 
+
+_SAME_STARTS = "zeros,fbp,noise,constant"  # the starts of the CT lessons ("fbp": the problem's reference image)
+_THREE_PROBLEMS = (
+    ("Sparse-view CT (15 angles)", {"tab": "reconstruction", "problem": "sparse-ct", "method": "gnc",
+                                    "inits": _SAME_STARTS}),
+    ("Deblurring (Gaussian blur, σ = 2 pixels)", {"tab": "reconstruction", "problem": "deblur", "sigma": "2.0",
+                                                   "method": "gnc", "inits": _SAME_STARTS}),
+    ("Inpainting (30 % of the pixels observed)", {"tab": "reconstruction", "problem": "inpaint", "keep": "0.3",
+                                                  "method": "gnc", "inits": _SAME_STARTS}),
+)
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
@@ -155,7 +167,36 @@ LESSONS: tuple[Lesson, ...] = (
         page="ct",
         query={"tab": "reconstruction", "method": "gnc", "inits": "zeros,fbp,noise,constant"},
     ),
+    Lesson(
+        slug="three-problems",
+        title="7. The same prior on three problems",
+        text=(
+            "Nothing in graduated optimisation is specific to tomography. The objective has two parts: the data "
+            "term measures how well A x explains the measurement y, and the prior term, smoothed by t, says "
+            "what images look like. Change A and you have another inverse problem (a few projections, a blurred "
+            "photo, an image with most pixels missing) while the learned prior, the schedule of t and the solver "
+            "stay exactly the same. Each problem also has its own simple reconstruction to beat: the FBP, a "
+            "Wiener filter, harmonic inpainting."
+        ),
+        equation=(r"F(x, t) = \tfrac12 \|A x - y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), \quad "
+                  r"A \in \{\text{projections},\ \text{blur},\ \text{mask}\}"),
+        try_this=(
+            "Open each of the three links. On each, press **Run the same starts under GNC and plain gradient "
+            "descent** and compare the column *spread over starts (dB)*: on sparse-view CT and deblurring GNC "
+            "forgets its start and plain gradient descent does not. On inpainting the prior alone must fill 70 % "
+            "of the pixels, and with the weight tuned for CT even GNC still remembers where it began: try a "
+            "larger **Prior weight alpha** there."
+        ),
+        page="ct",
+        query=_THREE_PROBLEMS[0][1],
+        links=_THREE_PROBLEMS,
+    ),
 )
+
+
+def lesson_links(lesson: Lesson) -> tuple[tuple[str, Mapping[str, str]], ...]:
+    """(label, query) of every view the lesson opens: its `links`, or its one `query`."""
+    return lesson.links or (("Open this lesson", lesson.query),)
 
 
 def find_lesson(slug: str | None) -> tuple[int, str | None]:
@@ -171,14 +212,16 @@ def find_lesson(slug: str | None) -> tuple[int, str | None]:
     return 0, f"There is no lesson {quoted(slug)}; showing the first one."
 
 
-def target_query(lesson: Lesson) -> dict[str, str]:
-    """Every URL parameter of the target page: the lesson's values over the page's defaults."""
+def target_query(lesson: Lesson, query: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every URL parameter of the target page: the lesson's values (or `query`, one of its links) over the
+    page's defaults."""
     reader = toy_params_from_query if lesson.page == "toy" else ct_params_from_query
-    params, _ = reader(lesson.query)
+    params, _ = reader(lesson.query if query is None else query)
     return params_to_query(params)
 
 
-def deep_link(lesson: Lesson, base: str = "") -> str:
-    """The link that opens the lesson's view: `base` + "/page?query" (base: scheme and host, or empty)."""
-    query = target_query(lesson)
+def deep_link(lesson: Lesson, base: str = "", query: Mapping[str, str] | None = None) -> str:
+    """The link that opens the lesson's view (or the view of `query`, one of its links): `base` + "/page?query"
+    (base: scheme and host, or empty)."""
+    query = target_query(lesson, query)
     return f"{base.rstrip('/')}/{lesson.page}" + (f"?{urlencode(query)}" if query else "")

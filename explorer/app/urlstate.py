@@ -16,7 +16,9 @@ import numpy as np
 
 from explorer.app.plain import clip, list_summary, quoted
 from explorer.problems.fbp import FILTERS
-from explorer.ct.problem import HELD_OUT_SEED, INITS, SolverSettings
+from explorer.ct.problem import FACTORS, HELD_OUT_SEED, INITS, MAX_SIGMA, OPERATOR_PARAMS, SolverSettings
+from explorer.problems import INPAINT_MASKS, PROBLEMS
+from explorer.imaging.dicom import CENTER_RANGE, DEFAULT_WINDOW, WIDTH_RANGE, WINDOWS
 from explorer.priors.catalog import PRIORS
 from explorer.core.schedules import SCHEDULES
 from explorer.core.registry import METHODS, STEP_RULES
@@ -235,13 +237,15 @@ def _last(value: str | Sequence[str]) -> str:
 
 
 def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
-                aliases: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
+                aliases: Mapping[str, str] | None = None,
+                none_means: Mapping[str, str] | None = None) -> tuple[dict, list[str]]:
     """The fields of the dataclass instance `defaults` that `query` sets, and warnings about what was ignored.
 
     `parse(name, raw, default)` returns a field's value or raises ValueError with a short reason; values that
     do not parse are left out, each with a warning naming the default used instead, and all unknown keys share
     one warning. The warnings quote user text cut short but not escaped: pages escape them when they show them.
     `aliases` maps the keys of older links to today's field names, so links made before a rename still open.
+    `none_means` says what a field's default None stands for in a warning (else "the tuned value").
     """
     known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
     values: dict[str, object] = {}
@@ -261,7 +265,7 @@ def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
         try:
             values[key] = parse(key, raw, known[key])
         except ValueError as err:
-            default = "the tuned value" if known[key] is None else repr(known[key])
+            default = (none_means or {}).get(key, "the tuned value") if known[key] is None else repr(known[key])
             warnings.append(f"URL parameter {clip(given)}={quoted(raw)} ignored ({err}); using {default}")
     if len(unknown) == 1:
         warnings.insert(0, f"unknown URL parameter {quoted(unknown[0])} ignored")
@@ -324,9 +328,12 @@ def toy_params_to_query(params: ToyParams) -> dict[str, str]:
 # The CT page.
 
 CT_TABS = ("forward", "reconstruction")  # the CT page's tabs, in order
-CT_PHANTOMS = ("ellipses", "shepp-logan", "upload")  # what the Forward model tab simulates
+CT_PHANTOMS = ("ellipses", "shepp-logan", "ct-slice", "upload")  # what the Forward model tab simulates
+CT_WINDOWS = (*WINDOWS, "custom")  # display windows of a real CT slice: the presets, or centre and width as typed
+REAL_SLICES = ("ct-slice", "upload")  # phantoms that can be a real CT slice (an upload when it is a DICOM file)
 CT_METHODS = tuple(METHODS)  # the CT page offers every method
 CT_MAX_STARTS = len(INITS)  # each start kind at most once
+CT_PROBLEMS = tuple(PROBLEMS)  # the inverse problems the page reconstructs; "ct" first
 
 
 @dataclass(frozen=True)
@@ -334,10 +341,21 @@ class CTParams:
     """Everything a link to the CT page reproduces; the defaults are the page's."""
 
     tab: str = "forward"  # one of CT_TABS: the tab shown first
+    problem: str = "ct"  # one of CT_PROBLEMS (explorer.problems.PROBLEMS)
     phantom: str = "ellipses"  # one of CT_PHANTOMS
     seed: int = HELD_OUT_SEED  # seed of the random ellipse phantom
+    window: str = DEFAULT_WINDOW  # one of CT_WINDOWS: display window of a real CT slice (built-in or DICOM upload)
+    window_center: float = WINDOWS[DEFAULT_WINDOW][0]  # its centre in HU (the preset's unless window is "custom")
+    window_width: float = WINDOWS[DEFAULT_WINDOW][1]  # its width in HU
     n: int = 64  # image side in pixels, a multiple of 16
-    n_angles: int = 30  # projection angles over [0, pi)
+    # The operator's parameters (OPERATOR_PARAMS); None: the problem's default. Each problem takes some of them.
+    n_angles: int | None = None  # CT kinds: projection angles (ct 30, sparse-ct 15, limited-angle 60)
+    angle_range: float | None = None  # limited-angle: degrees covered by the angles
+    sigma: float | None = None  # deblur: width of the Gaussian blur in pixels
+    keep: float | None = None  # inpaint: fraction of the pixels observed
+    mask: str | None = None  # inpaint: "random" or "box"
+    mask_seed: int | None = None  # inpaint: seed of the random mask
+    factor: int | None = None  # superres: block side, one of FACTORS
     noise_level: float = 0.05  # relative noise level
     noise_seed: int = 0  # seed of the noise draw
     filter: str = "ramp"  # FBP filter, one of explorer.problems.fbp.FILTERS
@@ -363,8 +381,14 @@ CT_ALIASES = {"angles": "n_angles", "noise": "noise_level", "iters": "n_iter", "
 
 _CT_BOUNDS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
+    "window_center": CENTER_RANGE,
+    "window_width": WIDTH_RANGE,
     "n": (32, 256),
     "n_angles": (1, 360),
+    "angle_range": (1.0, 180.0),
+    "sigma": (0.1, MAX_SIGMA),
+    "keep": (0.01, 1.0),
+    "mask_seed": (0, 2**31 - 1),
     "noise_level": (0.0, 0.2),
     "noise_seed": (0, 2**31 - 1),
     "alpha": (1e-8, 10.0),
@@ -377,7 +401,10 @@ _CT_BOUNDS: dict[str, tuple[float, float]] = {
 }
 _CT_CHOICES: dict[str, Sequence[str]] = {
     "tab": CT_TABS,
+    "problem": CT_PROBLEMS,
+    "mask": INPAINT_MASKS,
     "phantom": CT_PHANTOMS,
+    "window": CT_WINDOWS,
     "filter": FILTERS,
     "prior": PRIORS,
     "method": CT_METHODS,
@@ -396,11 +423,22 @@ def _parse_ct_field(name: str, raw: str, default):
             raise ValueError(f"{quoted(unknown[0], 24)} is not one of {', '.join(INITS)}")
         if not names:
             raise ValueError("no start given")
+        # "reference" (the problem's reference image) is today's name of the start the page calls "fbp".
+        names = ["fbp" if part == "reference" else part for part in names]
         return tuple(dict.fromkeys(names))  # each start once, in the given order
     if name in ("alpha", "step_size"):
         if raw.strip().lower() in _TUNED:
             return None
         return _parse_value(name, raw, 0.0, _CT_BOUNDS, _CT_CHOICES)
+    if name in OPERATOR_PARAMS:
+        if raw.strip().lower() in (*_TUNED, "default"):
+            return None  # the problem's default
+        if name == "factor":
+            value = _parse_value(name, raw, 0, {name: (min(FACTORS), max(FACTORS))}, {})
+            if value not in FACTORS:
+                raise ValueError(f"not one of {', '.join(map(str, FACTORS))}")
+            return value
+        return _parse_value(name, raw, 0 if name in ("n_angles", "mask_seed") else 0.0, _CT_BOUNDS, _CT_CHOICES)
     value = _parse_value(name, raw, default, _CT_BOUNDS, _CT_CHOICES)
     if name == "n" and value % 16:
         raise ValueError("not a multiple of 16")
@@ -413,8 +451,36 @@ def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTPa
     Links made before the rename (angles, noise, iters, rule, step) still open: CT_ALIASES maps their keys.
     """
     defaults = CTParams()
-    values, warnings = parse_query(defaults, query, _parse_ct_field, CT_ALIASES)
-    return _ordered_t_range(replace(defaults, **values), defaults, warnings), warnings
+    values, warnings = parse_query(defaults, query, _parse_ct_field, CT_ALIASES,
+                                   none_means={name: "the problem's default" for name in OPERATOR_PARAMS})
+    params = _ordered_t_range(replace(defaults, **values), defaults, warnings)
+    params = _taken_operator_params(params, warnings)
+    return _consistent_window(params, "window" in values), warnings
+
+
+def problem_takes(problem: str) -> tuple[str, ...]:
+    """The operator parameters (of OPERATOR_PARAMS) that `problem` takes, in the catalogue's order."""
+    return tuple(PROBLEMS[problem].defaults)
+
+
+def _taken_operator_params(params: CTParams, warnings: list[str]) -> CTParams:
+    """Operator parameters the chosen problem does not take are dropped, each with a warning."""
+    takes = problem_takes(params.problem)
+    extra = [name for name in OPERATOR_PARAMS if name not in takes and getattr(params, name) is not None]
+    for name in extra:
+        warnings.append(f"URL parameter {name} ignored: the problem {params.problem} takes "
+                        + (", ".join(takes) if takes else "no parameters"))
+    return replace(params, **{name: None for name in extra})
+
+
+def _consistent_window(params: CTParams, named: bool) -> CTParams:
+    """A preset window's centre and width are the preset's; numbers without a window name make it "custom"."""
+    if params.window == "custom":
+        return params
+    center, width = WINDOWS[params.window]
+    if not named and (params.window_center, params.window_width) != (center, width):
+        return replace(params, window="custom")
+    return replace(params, window_center=center, window_width=width)
 
 
 def ct_t_range(t_max: float, t_min: float) -> tuple[float, float, list[str]]:

@@ -62,16 +62,21 @@ def compare_methods(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings
 
 @dataclass(frozen=True, eq=False)
 class References:
-    """The classical reconstructions a run is measured against: FBP (ramp filter) and TV."""
+    """The classical reconstructions a run is measured against: the problem's reference (CT: FBP) and TV."""
 
-    psnr: dict[str, float]  # "FBP" and "TV" -> PSNR (dB)
-    ssim: dict[str, float]  # "FBP" and "TV" -> SSIM
+    psnr: dict[str, float]  # reference_name ("FBP", "Wiener filter", ...) and "TV" -> PSNR (dB)
+    ssim: dict[str, float]  # reference_name and "TV" -> SSIM
     tv_image: torch.Tensor  # the TV reconstruction, (1, 1, n, n)
+    reference_name: str = "FBP"  # the key of the problem's reference in psnr and ssim
 
 
 def references(problem: CTProblem) -> References:
-    """PSNR and SSIM of the problem's FBP and of its TV reconstruction (Chambolle-Pock, tuned weight)."""
+    """PSNR and SSIM of the problem's reference image and of its TV reconstruction (Chambolle-Pock, tuned weight).
+
+    The reference is keyed by its name, so CT's stays "FBP".
+    """
     clip = problem.settings.clip_metrics
     tv = tv_reconstruction(problem).image
-    (fbp_p, tv_p), (fbp_s, tv_s) = quality(torch.cat([problem.fbp, tv]), problem.truth, clip)
-    return References({"FBP": float(fbp_p), "TV": float(tv_p)}, {"FBP": float(fbp_s), "TV": float(tv_s)}, tv)
+    (ref_p, tv_p), (ref_s, tv_s) = quality(torch.cat([problem.reference, tv]), problem.truth, clip)
+    name = problem.reference_name
+    return References({name: float(ref_p), "TV": float(tv_p)}, {name: float(ref_s), "TV": float(tv_s)}, tv, name)

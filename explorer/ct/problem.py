@@ -1,11 +1,15 @@
-"""CT reconstruction with graduated optimisation: the settings, the forward model, the problem and its starts.
+"""Reconstruction with graduated optimisation: the settings, the forward model, the problem and its starts.
 
-The problem is y = A x + noise with the parallel-beam operator of :mod:`explorer.problems.tomography`. A is used
-**normalised once**: A~ = A / ||A||_2 and y~ = y / ||A||_2, so ||A~|| = 1 whatever the image size and the
-number of angles (unnormalised, ||A|| is about 43 at 64 x 64 with 30 angles and grows with both). The
-data term 1/2 ||A~ x - y~||^2 then has a gradient Lipschitz constant of 1, and the prior weight alpha
-and the step sizes keep their meaning across sizes and angle counts (the TV weight grows like n and is
-scaled for it). Relative to the unnormalised problem, alpha here equals alpha_unnormalised / ||A||^2.
+The problem is y = A x + noise with the operator of one problem of the catalogue :data:`explorer.problems.PROBLEMS`:
+parallel-beam CT (the default, :mod:`explorer.problems.tomography`), sparse-view or limited-angle CT,
+deblurring, inpainting, super-resolution or denoising. The settings name the problem and its operator
+parameters; everything below only looks them up, so it never branches on the problem. A is used
+**normalised once**: A~ = A / ||A||_2 and y~ = y / ||A||_2, so ||A~|| = 1 whatever the operator, the image size
+and the number of angles (unnormalised, the CT ||A|| is about 43 at 64 x 64 with 30 angles and grows with
+both). The data term 1/2 ||A~ x - y~||^2 then has a gradient Lipschitz constant of 1, and the prior weight
+alpha and the step sizes keep their meaning across operators, sizes and angle counts (the TV weight grows
+like n and is scaled for it). Relative to the unnormalised problem, alpha here equals
+alpha_unnormalised / ||A||^2.
 
 The smoothed objective is
 
@@ -32,16 +36,23 @@ from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_r
 from explorer.core.sde import VPSDE
 from explorer.core.solvers import Step, Trajectory, solve
 from explorer.core.steps import StepRule
-from explorer.problems.fbp import FILTERS, fbp
-from explorer.problems.tomography import ParallelBeam, parallel_beam
+from explorer.core.interfaces import Operator
+from explorer.problems import INPAINT_MASKS, PROBLEMS, make_operator, reference
+from explorer.problems.fbp import FILTERS
+from explorer.problems.tomography import parallel_beam
 from explorer.ct.defaults import ALPHA, TV_ITERS, TV_LAMBDA, default_step_size
+from explorer.imaging.dicom import ct_slice_phantom
 from explorer.imaging.metrics import psnr, ssim
 from explorer.imaging.noise import add_relative_noise
 from explorer.imaging.phantoms import random_ellipses, shepp_logan
 from explorer.priors.catalog import PRIORS
 
-PHANTOMS = ("ellipses", "shepp-logan")
-INITS = ("zeros", "constant", "fbp", "noise", "phantom", "upload")
+PHANTOMS = ("ellipses", "shepp-logan", "ct-slice")  # ct-slice: a real CT slice (explorer.imaging.dicom)
+INITS = ("zeros", "constant", "reference", "fbp", "noise", "phantom", "upload")  # "fbp": old name of "reference"
+# The operator parameters of the settings: each problem of the catalogue takes some of them (its `defaults`).
+OPERATOR_PARAMS = ("n_angles", "angle_range", "sigma", "keep", "mask", "mask_seed", "factor")
+MAX_SIGMA = 8.0  # pixels; wider blurs leave nothing a 64 x 64 prior could restore
+FACTORS = (2, 4)  # super-resolution factors
 HELD_OUT_SEED = 10_000  # ellipse seeds from here on are never drawn in training (it uses seed 0's stream)
 
 
@@ -56,16 +67,32 @@ def _non_negative(value: float | None) -> bool:
     return value is None or (math.isfinite(value) and value >= 0)
 
 
+def _in_range(value, low, high, *, low_open: bool = False) -> bool:
+    """None (not set), or a finite number within [low, high] ((low, high] with low_open)."""
+    if value is None:
+        return True
+    return math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+
+
 @dataclass(frozen=True)
 class ProblemSettings:
-    """What the CT problem depends on: the scene, the measurement, the prior and f = F(., t_min).
+    """What the problem depends on: the operator, the scene, the measurement, the prior and f = F(., t_min).
 
     Two problems with equal settings (and the same uploaded truth, if any) are the same problem, so these
-    settings are the key under which a built problem is cached.
+    settings are the key under which a built problem is cached. The operator parameters (OPERATOR_PARAMS)
+    are None for the catalogue's default of the chosen problem; a problem takes only some of them, and
+    setting one it does not take is an error. :meth:`operator_params` gives the resolved ones.
     """
 
+    problem: str = "ct"  # a key of explorer.problems.PROBLEMS
     n: int = 64  # image side in pixels
-    n_angles: int = 30  # projection angles, evenly spaced over [0, pi)
+    n_angles: int | None = None  # CT kinds: projection angles (ct 30, sparse-ct 15, limited-angle 60)
+    angle_range: float | None = None  # limited-angle: the angles cover [0, angle_range) degrees (default 120)
+    sigma: float | None = None  # deblur: standard deviation of the Gaussian blur in pixels (default 1.5)
+    keep: float | None = None  # inpaint: fraction of the pixels observed (default 0.3)
+    mask: str | None = None  # inpaint: "random" pixels or a centred "box" hole (default random)
+    mask_seed: int | None = None  # inpaint: seed of the random mask (default 0)
+    factor: int | None = None  # superres: side of the averaged blocks, 2 or 4 (default 2)
     noise_level: float = 0.05  # relative noise level: y = A x + noise_level * mean(|A x|) * N(0, I)
     noise_seed: int = 0  # seed of the measurement noise
     phantom: str = "ellipses"  # "ellipses" (random, seeded) or "shepp-logan"
@@ -74,13 +101,31 @@ class ProblemSettings:
     alpha: float | None = None  # prior weight; None: the tuned ALPHA of the prior
     t_min: float = 1e-3  # last smoothing level; f = F(., t_min)
     clip_metrics: bool = True  # PSNR / SSIM of images clipped to [0, 1] (FBP, TV and the iterates alike)
-    tv_lambda: float | None = None  # TV weight; None: TV_LAMBDA * n / 64
+    tv_lambda: float | None = None  # TV weight; None: the problem's tuned weight at 64 x 64 (CT: TV_LAMBDA) * n / 64
     tv_iters: int = TV_ITERS  # Chambolle-Pock iterations of the TV baseline
 
     def __post_init__(self) -> None:
+        _check([(self.problem in PROBLEMS, f"unknown problem {self.problem!r}; choose one of {', '.join(PROBLEMS)}")])
+        takes = PROBLEMS[self.problem].defaults
+        _check([(getattr(self, name) is None or name in takes,
+                 f"problem {self.problem!r} takes no parameter {name}"
+                 + (f" (it takes {', '.join(takes)})" if takes else " (it takes none)"))
+                for name in OPERATOR_PARAMS])
         _check([
             (self.n >= 8, f"image side n must be at least 8 pixels, got {self.n}"),
-            (self.n_angles >= 1, f"need at least one angle, got {self.n_angles}"),
+            (self.n_angles is None or self.n_angles >= 1, f"need at least one angle, got {self.n_angles}"),
+            (_in_range(self.angle_range, 0, 180, low_open=True),
+             f"angle_range must lie in (0, 180] degrees, got {self.angle_range}"),
+            (_in_range(self.sigma, 0, MAX_SIGMA, low_open=True),
+             f"sigma must lie in (0, {MAX_SIGMA:g}] pixels, got {self.sigma}"),
+            (_in_range(self.keep, 0, 1, low_open=True), f"keep must lie in (0, 1], got {self.keep}"),
+            (self.mask is None or self.mask in INPAINT_MASKS,
+             f"unknown mask {self.mask!r}; choose one of {', '.join(INPAINT_MASKS)}"),
+            (self.mask_seed is None or self.mask_seed >= 0, f"mask_seed must be >= 0, got {self.mask_seed}"),
+            (self.factor is None or self.factor in FACTORS,
+             f"factor must be one of {', '.join(map(str, FACTORS))}, got {self.factor}"),
+            (self.factor is None or self.n % self.factor == 0,
+             f"factor {self.factor} must divide the image side n = {self.n}"),
             (math.isfinite(self.noise_level) and self.noise_level >= 0,
              f"noise level must be >= 0, got {self.noise_level}"),
             (self.phantom in PHANTOMS, f"unknown phantom {self.phantom!r}; choose one of {', '.join(PHANTOMS)}"),
@@ -91,6 +136,24 @@ class ProblemSettings:
             (self.tv_iters >= 1, f"tv_iters must be >= 1, got {self.tv_iters}"),
         ])
 
+    def operator_params(self) -> dict[str, object]:
+        """The parameters of the chosen problem's operator, each set value or else the catalogue's default.
+
+        E.g. {"n_angles": 30} for the default CT problem, {"sigma": 1.5} for "deblur", {} for "denoise".
+        """
+        return {name: default if getattr(self, name) is None else getattr(self, name)
+                for name, default in PROBLEMS[self.problem].defaults.items()}
+
+    @property
+    def angles_used(self) -> int | None:
+        """The number of projection angles of a CT kind (resolved), None for a problem without angles."""
+        return self.operator_params().get("n_angles")
+
+    @property
+    def reference_name(self) -> str:
+        """What the simple reconstruction of the problem is called: "FBP", "Wiener filter", ..."""
+        return PROBLEMS[self.problem].reference_name
+
     @property
     def prior_weight(self) -> float:
         """alpha, the prior weight in F (the tuned default of the prior when `alpha` is None)."""
@@ -98,8 +161,12 @@ class ProblemSettings:
 
     @property
     def tv_weight(self) -> float:
-        """lambda of the TV baseline (TV_LAMBDA * n / 64 when `tv_lambda` is None)."""
-        return TV_LAMBDA * self.n / 64 if self.tv_lambda is None else float(self.tv_lambda)
+        """lambda of the TV baseline; when `tv_lambda` is None, the problem's tuned weight at 64 x 64 (the
+        catalogue's, else CT's TV_LAMBDA) times n / 64."""
+        if self.tv_lambda is not None:
+            return float(self.tv_lambda)
+        tuned = PROBLEMS[self.problem].tv_lambda
+        return (TV_LAMBDA if tuned is None else tuned) * self.n / 64
 
 
 @dataclass(frozen=True)
@@ -158,9 +225,17 @@ class CTSettings:
         return schedules.make(self.solver.schedule, self.solver.t_max, self.problem.t_min, self.solver.n_iter)
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready settings in two parts, with the resolved alpha, step rule and TV weight."""
-        problem = asdict(self.problem) | {"alpha_used": self.problem.prior_weight,
-                                          "tv_lambda_used": self.problem.tv_weight}
+        """Plain JSON-ready settings in two parts, with the resolved operator parameters, alpha, step rule, TV weight.
+
+        The problem part holds every field, with the parameters of the chosen problem resolved (None only for
+        those it does not take), and ``operator_params`` with the resolved ones alone; `settings_from` on the
+        flattened parts gives settings that build the same problem.
+        """
+        params = self.problem.operator_params()
+        problem = asdict(self.problem) | params | {"operator_params": params,
+                                                   "reference_name": self.problem.reference_name,
+                                                   "alpha_used": self.problem.prior_weight,
+                                                   "tv_lambda_used": self.problem.tv_weight}
         rule = self.step_rule()
         solver = asdict(self.solver) | {"inits": list(self.solver.inits),
                                         "step_rule_params": {k: v for k, v in vars(rule).items() if k != "searches"}}
@@ -179,11 +254,11 @@ def settings_from(values: Mapping[str, object]) -> CTSettings:
 class NormalisedOperator:
     """A / scale with the matching adjoint; with scale = ||A||_2 its norm is 1 (the module docstring)."""
 
-    base: ParallelBeam  # the unnormalised operator
+    base: Operator  # the unnormalised operator (ParallelBeam for the CT kinds)
     scale: float  # ||A||_2 of the base operator
 
     def A(self, x: torch.Tensor) -> torch.Tensor:
-        """A~ x = A x / scale, images (..., n, n) to sinograms (..., n_angles, n_detectors)."""
+        """A~ x = A x / scale, images (..., n, n) to measurements (e.g. sinograms (..., n_angles, n_detectors))."""
         return self.base.A(x) / self.scale
 
     def A_adjoint(self, y: torch.Tensor) -> torch.Tensor:
@@ -218,72 +293,103 @@ def make_phantom(settings: ProblemSettings, truth: torch.Tensor | None = None) -
         return truth.to(torch.float32).reshape(settings.n, settings.n)
     if settings.phantom == "shepp-logan":
         return shepp_logan(settings.n)
+    if settings.phantom == "ct-slice":
+        return ct_slice_phantom(settings.n)
     return random_ellipses(settings.n, torch.Generator().manual_seed(settings.phantom_seed))
 
 
 @dataclass(frozen=True, eq=False)
 class ForwardModel:
-    """The simulated measurement: truth, operator, noisy sinogram, its FBP and how good that FBP is."""
+    """The simulated measurement: truth, operator, noisy data, its reference reconstruction and how good that is.
+
+    ``fbp``, ``fbp_psnr`` and ``fbp_ssim`` are the older names of the reference's fields (the reference of
+    the CT kinds is the FBP).
+    """
 
     settings: ProblemSettings  # what was simulated
     truth: torch.Tensor  # x, (1, 1, n, n) float32
-    operator: ParallelBeam  # A, unnormalised (line integrals in pixel units)
-    y: torch.Tensor  # y = A x + noise, (1, 1, n_angles, n_detectors), unnormalised
-    fbp: torch.Tensor  # FBP of y with `filter_name`, not clipped, (1, 1, n, n)
-    filter_name: str  # FBP filter, one of explorer.problems.fbp.FILTERS
-    fbp_psnr: float  # PSNR (dB) of the FBP, clipped first when settings.clip_metrics
-    fbp_ssim: float  # SSIM of the FBP, likewise
+    operator: Operator  # A, unnormalised (CT: line integrals in pixel units)
+    y: torch.Tensor  # y = A x + noise, (1, 1, ...) (CT: (1, 1, n_angles, n_detectors)), unnormalised
+    reference: torch.Tensor  # the problem's reference reconstruction of y, not clipped, (1, 1, n, n)
+    reference_name: str  # what it is: "FBP", "Wiener filter", ...
+    filter_name: str  # FBP filter of the CT references, one of explorer.problems.fbp.FILTERS
+    reference_psnr: float  # PSNR (dB) of the reference, clipped first when settings.clip_metrics
+    reference_ssim: float  # SSIM of the reference, likewise
+
+    @property
+    def fbp(self) -> torch.Tensor:
+        """The reference image (the FBP for the CT kinds): the older name of `reference`."""
+        return self.reference
+
+    @property
+    def fbp_psnr(self) -> float:
+        """The older name of `reference_psnr`."""
+        return self.reference_psnr
+
+    @property
+    def fbp_ssim(self) -> float:
+        """The older name of `reference_ssim`."""
+        return self.reference_ssim
 
 
 def forward_model(settings: ProblemSettings, truth: torch.Tensor | None = None, *,
                   filter_name: str = "ramp") -> ForwardModel:
-    """Simulate the measurement of the settings: phantom, y = A x + noise, its FBP and the FBP's quality.
+    """Simulate the measurement of the settings: phantom, y = A x + noise, its reference and the reference's quality.
 
     Parameters
     ----------
     settings : ProblemSettings
-        n, n_angles, noise_level, noise_seed, phantom, phantom_seed and clip_metrics are used.
+        problem, the operator parameters, n, noise_level, noise_seed, phantom, phantom_seed and clip_metrics
+        are used.
     truth : torch.Tensor, shape (n, n), optional
         Ground truth in [0, 1] (e.g. an uploaded image) instead of the settings' phantom.
     filter_name : str
-        FBP filter, one of explorer.problems.fbp.FILTERS.
+        FBP filter, one of explorer.problems.fbp.FILTERS; used by the CT kinds' reference only.
     """
     if filter_name not in FILTERS:
         raise ValueError(f"unknown filter {filter_name!r}; choose one of {', '.join(FILTERS)}")
     x = make_phantom(settings, truth)[None, None]
-    operator = parallel_beam(settings.n, settings.n_angles)
+    operator = make_operator(settings.problem, settings.n, **settings.operator_params())
     with torch.no_grad():
-        # Noise relative to the mean of |A x|, drawn on the unnormalised sinogram (the same at any scale).
+        # Noise relative to the mean of |A x|, drawn on the unnormalised data (the same at any scale).
         y = add_relative_noise(operator.A(x), settings.noise_level,
                                torch.Generator().manual_seed(settings.noise_seed))
-        image = fbp(operator, y, filter_name)
+        image = reference(settings.problem, operator, y, filter_name)
     p, s = quality(image, x, settings.clip_metrics)
-    return ForwardModel(settings, x, operator, y, image, filter_name, float(p[0]), float(s[0]))
+    return ForwardModel(settings, x, operator, y, image, settings.reference_name, filter_name,
+                        float(p[0]), float(s[0]))
 
 
 @dataclass(frozen=True, eq=False)
 class CTProblem:
-    """One CT problem: truth, normalised data, operator, the smoothed objective and the FBP image.
+    """One reconstruction problem (CT or any other of the catalogue): truth, normalised data, operator, the
+    smoothed objective and the reference image.
 
-    Shapes: images (1, 1, n, n) float32; y (1, 1, n_angles, n_detectors) float32, already divided
-    by ||A||.
+    Shapes: images (1, 1, n, n) float32; y float32 of the operator's measurement shape (CT:
+    (1, 1, n_angles, n_detectors)), already divided by ||A||.
     """
 
     settings: ProblemSettings  # the settings it was built from (with any uploaded truth)
     truth: torch.Tensor  # x, (1, 1, n, n)
-    y: torch.Tensor  # y~ = y / ||A||, (1, 1, n_angles, n_detectors)
+    y: torch.Tensor  # y~ = y / ||A||, (1, 1, ...)
     operator: NormalisedOperator  # A~ = A / ||A||
     objective: SmoothedObjective  # F(x, t) on the normalised problem
-    fbp: torch.Tensor  # filtered backprojection (ramp) of the unnormalised data, not clipped, (1, 1, n, n)
+    reference: torch.Tensor  # the reference reconstruction (CT: ramp FBP) of the unnormalised data, not clipped
+    reference_name: str  # what it is: "FBP", "Wiener filter", ...
 
     @property
     def n(self) -> int:
         """Image side."""
         return self.truth.shape[-1]
 
+    @property
+    def fbp(self) -> torch.Tensor:
+        """The reference image (the FBP for the CT kinds): the older name of `reference`."""
+        return self.reference
+
 
 def make_problem(settings: ProblemSettings, prior: Prior, truth: torch.Tensor | None = None) -> CTProblem:
-    """Build the CT problem of the settings: phantom, noisy normalised data, objective and FBP.
+    """Build the problem of the settings: phantom, noisy normalised data, objective and reference image.
 
     Parameters
     ----------
@@ -299,7 +405,7 @@ def make_problem(settings: ProblemSettings, prior: Prior, truth: torch.Tensor | 
     y = model.y / operator.scale
     objective = SmoothedObjective(LeastSquares(operator, y), prior, PriorWeight(settings.prior_weight),
                                   t_min=settings.t_min)
-    return CTProblem(settings, model.truth, y, operator, objective, model.fbp)
+    return CTProblem(settings, model.truth, y, operator, objective, model.reference, model.reference_name)
 
 
 def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int = 0,
@@ -308,7 +414,8 @@ def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int 
 
     - "zeros": the zero image.
     - "constant": 0.5 everywhere (the middle of the data range).
-    - "fbp": the FBP image, not clipped (the first step clips when the solver does).
+    - "reference": the problem's reference image (CT: the FBP), not clipped (the first step clips when the
+      solver does); "fbp" is its older name and gives the same start.
     - "noise": N(0, 1) per pixel from `init_seed`, not clipped: far from any image, the start on which
       plain gradient descent fails and GNC should not.
     - "phantom": another random ellipse phantom, seed ``phantom_seed + 1000``.
@@ -321,8 +428,8 @@ def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int 
             x0 = torch.zeros(n, n)
         elif name == "constant":
             x0 = torch.full((n, n), 0.5)
-        elif name == "fbp":
-            x0 = problem.fbp[0, 0]
+        elif name in ("reference", "fbp"):
+            x0 = problem.reference[0, 0]
         elif name == "noise":
             x0 = torch.randn(n, n, generator=torch.Generator().manual_seed(init_seed))
         elif name == "phantom":

@@ -1,4 +1,5 @@
-"""The experiment that tunes the prior weight alpha of CT reconstruction (its results: explorer.ct.defaults)."""
+"""The experiments that tune the prior weight alpha and the TV weight (their results: explorer.ct.defaults for CT,
+the catalogue explorer.problems.PROBLEMS for the other problems)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from explorer.core.interfaces import Prior
 from explorer.ct.defaults import TUNING_INITS, TUNING_SEEDS
 from explorer.ct.problem import CTSettings, initialisations, make_problem, quality, reconstruct
+from explorer.ct.tv import tv_reconstruction
+from explorer.priors.catalog import load_prior
 
 
 def tune_alpha(prior: Prior, prior_name: str, alphas: Sequence[float], *, seeds: Sequence[int] = TUNING_SEEDS,
@@ -48,3 +51,29 @@ def tune_alpha(prior: Prior, prior_name: str, alphas: Sequence[float], *, seeds:
             values.extend(quality(trajectory.final, problem.truth, settings.problem.clip_metrics)[0].tolist())
         result[alpha] = float(np.mean(values))
     return result
+
+
+def tune_tv_lambda(lambdas: Sequence[float], *, seeds: Sequence[int] = TUNING_SEEDS,
+                   base: CTSettings | None = None) -> dict[float, float]:
+    """Mean PSNR (dB) of the TV baseline over tuning phantoms, for each TV weight at the base settings' size.
+
+    Parameters
+    ----------
+    lambdas : sequence of float
+        TV weights to try (the weight itself, not scaled by n / 64).
+    seeds : sequence of int
+        Tuning phantoms.
+    base : CTSettings, optional
+        Every other setting, the problem included (default: the explorer's defaults, CT).
+
+    Returns
+    -------
+    dict of float to float
+        lambda -> mean PSNR in dB of the TV reconstructions (clipped like the settings say).
+    """
+    base = base or CTSettings()
+    prior = load_prior("gaussian", base.problem.n)  # TV ignores the prior; any prior builds the problem
+    models = [make_problem(replace(base.problem, phantom_seed=seed), prior) for seed in seeds]
+    return {lam: float(np.mean([quality(tv_reconstruction(problem, lam).image, problem.truth,
+                                        base.problem.clip_metrics)[0][0] for problem in models]))
+            for lam in lambdas}

@@ -183,6 +183,11 @@ def load_image(data: bytes, n: int, *, max_bytes: int = MAX_FILE_BYTES,
     image = _open(data, max_bytes, max_pixels)
     notes: list[str] = []
     values = _greyscale(image, notes)
+    return fit_square(values, n, notes), notes
+
+
+def fit_square(values: np.ndarray, n: int, notes: list[str]) -> torch.Tensor:
+    """An image in [0, 1] cropped to its centre square and resized to n x n, float32; each change is noted."""
     height, width = values.shape
     side = min(height, width)
     if height != width:
@@ -192,4 +197,4 @@ def load_image(data: bytes, n: int, *, max_bytes: int = MAX_FILE_BYTES,
     if side != n:
         values = _resize(values, n)
         notes.append(f"The image was resized from {side} x {side} to {n} x {n} pixels.")
-    return torch.from_numpy(_to_array(values)), notes
+    return torch.from_numpy(_to_array(values))

@@ -1,8 +1,10 @@
 """Linear inverse problems y = A x + noise: parallel-beam CT and the operators beyond it, with their references.
 
 ``PROBLEMS`` maps a name to a :class:`ProblemKind`: a factory ``make(n, **params)`` for the operator, the
-reference reconstruction a user would pick instead, and the default parameters. The catalogue is data;
-code that uses it looks the name up and never branches on it.
+reference reconstruction a user would pick instead (and its name), and the default parameters. The
+catalogue is data; code that uses it looks the name up and never branches on it. Parameter names are
+those of the reconstruction settings (``n_angles``, ``angle_range`` in degrees, ``sigma`` in pixels,
+``keep``, ``mask``, ``mask_seed``, ``factor``), so settings pass them through unchanged.
 
 Example
 -------
@@ -31,33 +33,54 @@ class ProblemKind:
 
     description: str  # one line for a user
     make: Callable[..., Operator]  # make(n, **params) -> operator for n x n images
-    reference: Callable[[Any, torch.Tensor], torch.Tensor]  # reference(operator, y) -> images
+    reference: Callable[..., torch.Tensor]  # reference(operator, y) -> images
+    reference_name: str  # what a user calls the reference, e.g. "FBP" or "Wiener filter"
     defaults: dict[str, Any] = field(default_factory=dict)  # parameters of `make` and their defaults
+    reference_filters: bool = False  # the reference takes an FBP filter: reference(operator, y, filter_name)
+    # TV weight at 64 x 64 on the normalised problem (scaled by n / 64 like CT's); None: CT's tuned default.
+    # Each is the best mean PSNR of a grid on the tuning phantoms (docs/ct-tuning.md).
+    tv_lambda: float | None = None
 
 
-def _limited_angle(n: int, n_angles: int, theta_max: float) -> ParallelBeam:
-    return ParallelBeam.build(n, limited_angles(n_angles, theta_max))
+INPAINT_MASKS = ("random", "box")  # the masks of "inpaint"
 
 
-def _inpaint(n: int, keep: float, seed: int) -> Inpainting:
-    return Inpainting.random_mask(n, keep, seed)
+def _limited_angle(n: int, n_angles: int, angle_range: float) -> ParallelBeam:
+    """n_angles angles over [0, angle_range degrees)."""
+    return ParallelBeam.build(n, limited_angles(n_angles, math.radians(angle_range)))
+
+
+def _inpaint(n: int, keep: float, mask: str, mask_seed: int) -> Inpainting:
+    """A random mask keeping each pixel with probability keep, or a centred square hole of area about 1 - keep.
+
+    The box keeps at least one pixel row around the hole, whatever keep; mask_seed only draws the random mask.
+    """
+    if mask not in INPAINT_MASKS:
+        raise ValueError(f"unknown mask {mask!r}; choose one of {', '.join(INPAINT_MASKS)}")
+    if mask == "box":
+        return Inpainting.box_mask(n, min(n - 1, round(n * math.sqrt(1 - keep))))
+    return Inpainting.random_mask(n, keep, mask_seed)
 
 
 PROBLEMS: dict[str, ProblemKind] = {
-    "ct": ProblemKind("parallel-beam CT, angles over [0, pi)", parallel_beam, references.fbp_reference,
-                      {"n_angles": 30}),  # the CT page's default
+    "ct": ProblemKind("parallel-beam CT, angles over [0, pi)", parallel_beam, references.fbp_reference, "FBP",
+                      {"n_angles": 30}, reference_filters=True),  # the CT page's default
     "sparse-ct": ProblemKind("sparse-view CT: few angles over [0, pi)", parallel_beam,
-                             references.fbp_reference, {"n_angles": 15}),
-    "limited-angle": ProblemKind("limited-angle CT: angles over [0, theta_max)", _limited_angle,
-                                 references.fbp_reference,
-                                 {"n_angles": 60, "theta_max": 2 * math.pi / 3}),  # a 60 degree missing wedge
+                             references.fbp_reference, "FBP", {"n_angles": 15}, reference_filters=True,
+                             tv_lambda=7e-4),  # fewer angles, more streaks: more TV
+    "limited-angle": ProblemKind("limited-angle CT: angles over [0, angle_range degrees)", _limited_angle,
+                                 references.fbp_reference, "FBP", {"n_angles": 60, "angle_range": 120.0},
+                                 reference_filters=True, tv_lambda=2e-4),  # a 60 degree missing wedge
     "deblur": ProblemKind("Gaussian deblurring (zero boundary)", lambda n, sigma: GaussianBlur(sigma, n),
-                          references.wiener_reference, {"sigma": 1.5}),  # sigma in pixels
-    "inpaint": ProblemKind("inpainting of randomly missing pixels", _inpaint, references.inpaint_reference,
-                           {"keep": 0.3, "seed": 0}),  # fraction of pixels observed
+                          references.wiener_reference, "Wiener filter", {"sigma": 1.5}),  # sigma in pixels
+    "inpaint": ProblemKind("inpainting of missing pixels (random or a centred box)", _inpaint,
+                           references.inpaint_reference, "harmonic inpainting",
+                           {"keep": 0.3, "mask": "random", "mask_seed": 0},  # keep: fraction of pixels observed
+                           tv_lambda=5e-5),  # the observed pixels carry little noise: they need little smoothing
     "superres": ProblemKind("super-resolution of block averages", lambda n, factor: Downsample(factor),
-                            references.upsample_reference, {"factor": 2}),
-    "denoise": ProblemKind("denoising (A = I)", lambda n: Identity(), references.identity_reference),
+                            references.upsample_reference, "nearest upsampling", {"factor": 2}, tv_lambda=5e-3),
+    "denoise": ProblemKind("denoising (A = I)", lambda n: Identity(), references.identity_reference, "noisy image",
+                           tv_lambda=3e-3),
 }
 
 
@@ -71,12 +94,16 @@ def make_operator(name: str, n: int, **params: Any) -> Operator:
     return kind.make(n, **{**kind.defaults, **params})
 
 
-def reference(name: str, operator: Operator, y: torch.Tensor) -> torch.Tensor:
+def reference(name: str, operator: Operator, y: torch.Tensor, filter_name: str = "ramp") -> torch.Tensor:
     """The simple reconstruction of problem ``name`` from measurements y = A x of shape (B, 1, ...).
 
+    ``filter_name`` (one of explorer.problems.fbp.FILTERS) is used by the FBP references only.
     Returns images of shape (B, 1, n, n), dtype and device of y.
     """
-    return _kind(name).reference(operator, y)
+    kind = _kind(name)
+    if kind.reference_filters:
+        return kind.reference(operator, y, filter_name)
+    return kind.reference(operator, y)
 
 
 def _kind(name: str) -> ProblemKind:
@@ -85,4 +112,4 @@ def _kind(name: str) -> ProblemKind:
     return PROBLEMS[name]
 
 
-__all__ = ["PROBLEMS", "ProblemKind", "make_operator", "reference"]
+__all__ = ["INPAINT_MASKS", "PROBLEMS", "ProblemKind", "make_operator", "reference"]
