@@ -17,7 +17,7 @@ N = 32  # small images keep every test to a second or two
 @pytest.fixture(scope="module")
 def setup():
     settings = ct.CTSettings(ct.ProblemSettings(n=N, n_angles=20, prior="gaussian"),
-                             ct.SolverSettings(n_iter=30, inits=("zeros", "fbp", "noise")))
+                             ct.SolverSettings(n_iter=30, inits=("zeros", "fbp", "noise"), step_rule="bb"))
     problem = ct.make_problem(settings.problem, ct.load_prior("gaussian", N))
     return problem, ct.initialisations(settings.solver.inits, problem), settings.solver
 
