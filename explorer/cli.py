@@ -211,6 +211,8 @@ def cmd_solve(args) -> int:
 
     if len(set(args.inits)) != len(args.inits):
         raise CommandError(f"--init names a start twice: {' '.join(args.inits)}")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise CommandError("--device cuda: no CUDA device is available on this machine (use --device cpu)")
     torch.set_num_threads(args.threads)
     if args.prior is None:
         args.prior = "network" if args.weights else ct.default_prior_name()
@@ -225,13 +227,18 @@ def cmd_solve(args) -> int:
     with staged_folder(args.out, SOLVE_OUTPUTS) as out:
         try:
             prior = ct.load_prior(problem_settings.prior, problem_settings.n, args.weights)
+            device_prior = prior if args.device == "cpu" else ct.load_prior(
+                problem_settings.prior, problem_settings.n, args.weights, device=args.device)
         except WeightsError as err:
             raise CommandError(str(err)) from None
         problem = ct.make_problem(problem_settings, prior)
         x0 = ct.initialisations(solver.inits, problem, init_seed=solver.init_seed)
         clip = problem_settings.clip_metrics
         start_psnr, start_ssim = ct.quality(x0, problem.truth, clip)
-        trajectory = ct.reconstruct(problem, x0, solver)
+        # The solve runs on --device; the problem used for the metrics and the files stays on the CPU.
+        on_device = problem if args.device == "cpu" else ct.make_problem(problem_settings, device_prior,
+                                                                         device=args.device)
+        trajectory = ct.reconstruct(on_device, x0.to(args.device), solver).to("cpu")
         seconds = float(trajectory.seconds[-1]) if trajectory.n_iter else 0.0
         records = trajectory_records(problem, trajectory)
         final_psnr, final_ssim = ct.quality(trajectory.final, problem.truth, clip)
@@ -254,7 +261,7 @@ def cmd_solve(args) -> int:
             "status": trajectory.status, "message": trajectory.message,
             "metrics_clipped": clip, "operator_norm": problem.operator.scale,
             "weights": str(args.weights) if problem_settings.prior == "network" and args.weights else None,
-            "threads": args.threads, "settings": settings.to_dict(),
+            "threads": args.threads, "device": args.device, "settings": settings.to_dict(),
         }
         _write_json(str(out / "report.json"), report)
         np.save(out / "truth.npy", problem.truth[0, 0].numpy())
@@ -437,6 +444,8 @@ def _add_solve_parser(sub, command: str) -> None:
                    default=s.record_every, help=f"PSNR / SSIM history stride (default {s.record_every})")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2,
                    help="compute threads (default 2)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where the solve runs: the prior, the data and every iterate (default cpu)")
     p.add_argument("--out", required=True, type=_path("--out"),
                    help="output folder (created if missing; replaced as a whole, so it may hold only these files)")
     p.set_defaults(func=cmd_solve)

@@ -262,3 +262,22 @@ def test_a_failed_run_leaves_the_previous_files_and_a_good_one_replaces_them(tmp
     after = _files(out)
     assert set(after) == set(before) and after["truth.npy"] != before["truth.npy"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_device_cpu_is_the_default_and_cuda_without_a_gpu_is_one_line(tmp_path, capsys):
+    import torch
+
+    common = ["--n", "16", "--n-angles", "8", "--n-iter", "4", "--prior", "gaussian", "--init", "zeros", "noise"]
+    assert cli.main(["ct", *common, "--device", "cpu", "--out", str(tmp_path / "cpu")]) == 0
+    report = json.loads((tmp_path / "cpu" / "report.json").read_text())
+    assert report["device"] == "cpu" and report["iterations_run"] == 4
+    if torch.cuda.is_available():  # on a GPU machine the same command runs there and lands on the same numbers
+        assert cli.main(["ct", *common, "--device", "cuda", "--out", str(tmp_path / "gpu")]) == 0
+        other = json.loads((tmp_path / "gpu" / "report.json").read_text())
+        np.testing.assert_allclose(other["psnr"], report["psnr"], atol=1e-2)
+    else:
+        capsys.readouterr()
+        assert cli.main(["ct", *common, "--device", "cuda", "--out", str(tmp_path / "gpu")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error:") and "no CUDA device" in err and "\n" not in err
+        assert not (tmp_path / "gpu" / "report.json").exists()

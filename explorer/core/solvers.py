@@ -70,6 +70,11 @@ class Trajectory:
     def n_iter(self) -> int:
         return int(self.t.shape[0])
 
+    def to(self, device: str | torch.device) -> Trajectory:
+        """The same record with every tensor on `device` (e.g. back on the CPU after a run on a GPU)."""
+        moved = {name: value.to(device) for name, value in vars(self).items() if isinstance(value, torch.Tensor)}
+        return Trajectory(**{**vars(self), **moved})
+
 
 @dataclass
 class _Target:

@@ -388,7 +388,8 @@ class CTProblem:
         return self.reference
 
 
-def make_problem(settings: ProblemSettings, prior: Prior, truth: torch.Tensor | None = None) -> CTProblem:
+def make_problem(settings: ProblemSettings, prior: Prior, truth: torch.Tensor | None = None, *,
+                 device: str | torch.device = "cpu") -> CTProblem:
     """Build the problem of the settings: phantom, noisy normalised data, objective and reference image.
 
     Parameters
@@ -399,13 +400,18 @@ def make_problem(settings: ProblemSettings, prior: Prior, truth: torch.Tensor | 
         Energy prior E(x, t) (e.g. from :func:`explorer.priors.catalog.load_prior`).
     truth : torch.Tensor, optional
         Ground truth of shape (n, n) in [0, 1] (e.g. an uploaded image) instead of the settings' phantom.
+    device : str or torch.device
+        Where the problem's images and data live (the measurement is simulated on the CPU, so it is the same
+        everywhere); the prior must be on the same device (`load_prior(..., device=)`), and the operators
+        follow their input's device.
     """
     model = forward_model(settings, truth)
     operator = NormalisedOperator(model.operator, model.operator.norm())
-    y = model.y / operator.scale
+    y = (model.y / operator.scale).to(device)
     objective = SmoothedObjective(LeastSquares(operator, y), prior, PriorWeight(settings.prior_weight),
                                   t_min=settings.t_min)
-    return CTProblem(settings, model.truth, y, operator, objective, model.reference, model.reference_name)
+    return CTProblem(settings, model.truth.to(device), y, operator, objective, model.reference.to(device),
+                     model.reference_name)
 
 
 def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int = 0,
@@ -441,7 +447,7 @@ def initialisations(names: Sequence[str], problem: CTProblem, *, init_seed: int 
         else:
             raise ValueError(f"unknown start {name!r}; choose from {', '.join(INITS)}")
         starts.append(x0.to(torch.float32))
-    return torch.stack(starts)[:, None]
+    return torch.stack(starts)[:, None].to(problem.truth.device)
 
 
 def reconstruct(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, *,
