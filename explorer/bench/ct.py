@@ -303,8 +303,9 @@ def format_table(result: dict[str, Any]) -> str:
     for row in levers["rows"]:
         lines.append(f"  {row['lever']:50s} {row['seconds']:6.2f}  {row['gradients_per_iteration']:7.2f}  "
                      f"{row['values_per_iteration']:8.2f}  {row['gnc_psnr']:7.2f}  {row['spread_mean_db']:5.2f}")
-    lines.append("  energy gradient, batch of " + f"{len(levers['starts'])}: " + ", ".join(
-        f"{'-'.join(map(str, net['channels']))} {net['energy_grad_batch_ms']:.1f} ms" for net in levers["network_cost"]))
+    costs = ", ".join(f"{'-'.join(map(str, net['channels']))} {net['energy_grad_batch_ms']:.1f} ms"
+                      for net in levers["network_cost"])
+    lines.append(f"  energy gradient, batch of {len(levers['starts'])}: {costs}")
     big = result["larger"]
     lines.append(f"{big['n']} x {big['n']}, {big['n_angles']} angles, {big['starts']} start, {big['n_iter']} "
                  f"iterations: {big['seconds']:.2f} s, PSNR {big['psnr']:.2f} dB")
