@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[1] / "views" / "ct.py"
+from tests.ct_pages import PAGE, open_page as _page
+
 
 
 def _sinogram_angles(at: AppTest, index: int) -> int:
@@ -119,14 +119,6 @@ def test_a_diverging_step_shows_an_error_not_a_traceback(recon: AppTest) -> None
     assert not recon.exception
     assert any("NaN or Inf detected" in e.value for e in recon.error)
     assert recon.button(key="ct_rec_btn_step").disabled
-
-
-def _page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at
 
 
 def test_query_params_set_every_control_and_are_written_back() -> None:

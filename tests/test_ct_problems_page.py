@@ -4,29 +4,16 @@ the names of the reference and the measurement view, and links from before the p
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.ct_pages import open_page as _page, written as _written
 
 from explorer.app.ct_widgets import (apply_problem_defaults, init_label, operator_text, params_from_widgets,
                                      problem_label, problem_settings, seed_widgets, widget_key)
 from explorer.app.urlstate import CT_PROBLEMS, CTParams, ct_params_from_query, params_to_query
 from explorer.problems import PROBLEMS
 
-PAGE = Path(__file__).resolve().parents[1] / "views" / "ct.py"
-
-
-def _page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at
-
-
-def _written(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 # The URL.

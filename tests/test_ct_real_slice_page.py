@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
+
+from tests.ct_pages import open_page as _page, written as _written
 
 from explorer.app.ct_widgets import apply_window_preset, mark_custom_window, widget_key
 from explorer.app.uploads import Decoded, decode_file, decode_upload
@@ -14,19 +14,6 @@ from explorer.app.urlstate import CTParams, ct_params_from_query, params_to_quer
 from explorer.imaging.dicom import WINDOWS, builtin_slice_path, ct_slice
 from explorer.imaging.phantoms import PhantomError
 
-PAGE = Path(__file__).resolve().parents[1] / "views" / "ct.py"
-
-
-def _page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at
-
-
-def _written(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 # The URL.
