@@ -39,11 +39,26 @@ def _wait_for_iteration(page, text: str, timeout_ms: int = 180_000) -> None:
         arg=text, timeout=timeout_ms, polling=250)
 
 
+def _wait_for_psnr_labels(page, labels: list[str], timeout_ms: int = 180_000) -> None:
+    """Wait until the page shows exactly these PSNR metrics, in this order.
+
+    Streamlit sends a rerun's elements one by one, so on a loaded machine the iteration counter can be on screen
+    before the per-start metrics below it; a test reads them only once they are all there."""
+    page.wait_for_function(
+        """(want) => {
+            const got = [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+                .map(m => m.innerText.trim()).filter(t => t.startsWith('PSNR '));
+            return got.length === want.length && got.every((t, i) => t === want[i]);
+        }""",
+        arg=labels, timeout=timeout_ms, polling=250)
+
+
 def test_a_ct_run_raises_psnr_step_by_step(page, app_url):
     page.goto(_url(app_url, SMALL | {"inits": "zeros,noise"}))
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     _wait_for_iteration(page, "0 / 24")
+    _wait_for_psnr_labels(page, ["PSNR zeros (dB)", "PSNR Gaussian noise (dB)"])
     before = float(_metrics(page)["PSNR zeros (dB)"])
     values = [before]
     for k in (6, 12):
@@ -67,6 +82,7 @@ def test_a_ct_link_reproduces_the_view(page, app_url):
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("tab", name="Reconstruction").get_attribute("aria-selected") == "true"
+    _wait_for_psnr_labels(page, ["PSNR constant 0.5 (dB)", "PSNR FBP (dB)"])
     metrics = _metrics(page)
     assert "PSNR constant 0.5 (dB)" in metrics and "PSNR FBP (dB)" in metrics
     assert page.get_by_role("combobox", name="Method").input_value() == "Gradient descent on f (baseline)"
@@ -117,6 +133,7 @@ def test_five_sessions_at_once_do_not_cross_talk(browser, app_url):
             _wait_for_iteration(page, "24 / 24", timeout_ms=300_000)
             wait_for_app(page, timeout_ms=300_000)
         for page, query in zip(pages, SESSIONS):
+            _wait_for_psnr_labels(page, [f"PSNR {NAMES[name]} (dB)" for name in query["inits"].split(",")])
             assert page.locator('[data-testid="stException"]').count() == 0
             metrics = _metrics(page)
             shown = [float(metrics[f"PSNR {NAMES[name]} (dB)"]) for name in query["inits"].split(",")]
@@ -141,7 +158,7 @@ def test_tabs_switch_and_keep_their_settings(page, app_url):
     _wait_for_iteration(page, "0 / 37")
     # The input is mounted again with the tab; on a loaded machine its value can show a moment after the run.
     field = page.get_by_label("Iterations N")
-    for _ in range(50):
+    for _ in range(150):
         if field.input_value() == "37":
             break
         page.wait_for_timeout(200)
@@ -161,6 +178,7 @@ def test_the_ct_lesson_opens_the_reconstruction_with_its_starts(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("tab", name="Reconstruction").get_attribute("aria-selected") == "true"
     _wait_for_iteration(page, "0 / 200")
-    labels = [label for label in _metrics(page) if label.startswith("PSNR ")]
-    assert labels == [f"PSNR {NAMES[name]} (dB)" for name in ("zeros", "fbp", "noise", "constant")]
+    expected = [f"PSNR {NAMES[name]} (dB)" for name in ("zeros", "fbp", "noise", "constant")]
+    _wait_for_psnr_labels(page, expected)
+    assert [label for label in _metrics(page) if label.startswith("PSNR ")] == expected
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "lesson_ct.png"))
