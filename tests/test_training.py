@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from explorer import cli
-from explorer.priors.training import (TrainConfig, dsm_loss, init_state, load_checkpoint, main, sample_t, train,
+from explorer.priors.training import (TrainConfig, distillation_loss, dsm_loss, init_state, load_checkpoint, main, sample_t, train,
                                       train_step)
 
 
@@ -40,6 +40,32 @@ def test_a_few_steps_lower_the_loss(tmp_path):
     after = float(dsm_loss(state.model, x0, t, z).detach())
     assert after < before
     assert state.step == 25
+
+
+def test_distillation_targets_the_teachers_score(tmp_path):
+    """A student equal to its teacher has zero loss; a fresh student has some, and steps lower it."""
+    from explorer.imaging.phantoms import ellipse_batch
+    from explorer.priors.weights import load_model
+
+    train(tiny(tmp_path / "teacher", steps=3))
+    teacher_file = tmp_path / "teacher" / "ckpt" / "ema.safetensors"
+    teacher = load_model(teacher_file)
+    gen = torch.Generator().manual_seed(5)
+    x0, t = ellipse_batch(8, 16, gen), sample_t(8, gen)
+    z = torch.randn(x0.shape, generator=gen)
+    assert float(distillation_loss(teacher, teacher, x0, t, z).detach()) < 1e-10
+
+    config = tiny(tmp_path, channels=(4, 4), teacher=str(teacher_file), steps=30)
+    state = init_state(config)
+    assert state.teacher is not None and not any(p.requires_grad for p in state.teacher.parameters())
+    before = float(distillation_loss(state.model, state.teacher, x0, t, z).detach())
+    assert before > 1e-4
+    state = train(config, state=state)
+    after = float(distillation_loss(state.model, state.teacher, x0, t, z).detach())
+    assert after < before
+    # The teacher is a setting of the run, kept with the checkpoint.
+    ckpt = torch.load(tmp_path / "ckpt" / "checkpoint.pt", weights_only=True)
+    assert ckpt["train_config"]["teacher"] == str(teacher_file)
 
 
 def test_checkpoint_resume_continues_step_count(tmp_path):
@@ -122,7 +148,7 @@ def _a_folder(folder):
     ("--lr", "0"), ("--lr", "-1e-3"), ("--lr", "nan"), ("--lr", "inf"),
     ("--steps", "0"), ("--steps", "-5"),
     ("--ema", "1.5"), ("--small-t-share", "2"), ("--log-every", "0"), ("--ckpt-every", "nan"),
-    ("--threads", "0"), ("--device", "toaster"), ("--resume", "--overwrite"), ("--ckpt-dir", ""), ("--log", "."),
+    ("--threads", "0"), ("--device", "toaster"), ("--teacher", "no-such-weights.safetensors"), ("--resume", "--overwrite"), ("--ckpt-dir", ""), ("--log", "."),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path, capsys, args):
     status, err = train_cli(tmp_path, *args, capsys=capsys)

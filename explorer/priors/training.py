@@ -5,6 +5,11 @@ batch; score = -grad_x E by autograd with create_graph, so every step back-propa
 Training resumes exactly: a checkpoint holds the model, its EMA, the optimiser, the step and the
 state of the generator that draws phantoms, t and z.
 
+With ``--teacher WEIGHTS`` the target is a trained network's score instead of the noise (distillation):
+|| s(t) (score(x_t, t) - score_teacher(x_t, t)) ||^2 / n^2 on the same x_t. The teacher's score is the
+conditional expectation the noise target only matches on average, so a smaller student learns it from far
+fewer steps; that is how a cheaper prior is made from the shipped one.
+
 Use: ``python -m explorer train --size 64 --resume`` (add ``--bf16`` on a GPU). Checkpoints go to a git-ignored
 run folder; assets/training/README.md says how to continue the shipped prior's training from its checkpoint.
 """
@@ -57,6 +62,7 @@ class TrainConfig:
     log_every: int = 10  # steps between CSV rows and progress lines
     resume: bool = False  # continue from ckpt_dir/checkpoint.pt when present
     overwrite: bool = False  # start afresh even though ckpt_dir holds a checkpoint (which is then replaced)
+    teacher: str | None = None  # weights of a trained network whose score is the target (distillation)
 
 
 MAX_CHECKPOINT_BYTES = 2 * 1024**3  # a checkpoint of the largest network check_config allows fits
@@ -151,6 +157,22 @@ def dsm_loss(model: EnergyUNet, x0: torch.Tensor, t: torch.Tensor, z: torch.Tens
     return (s * score + z).flatten(1).pow(2).mean(1).mean()
 
 
+def distillation_loss(model: EnergyUNet, teacher: EnergyUNet, x0: torch.Tensor, t: torch.Tensor,
+                      z: torch.Tensor) -> torch.Tensor:
+    """Distillation loss per pixel, a scalar: mean_b || s(t) (score(x_t, t) - score_teacher(x_t, t)) ||^2 / n^2.
+
+    Same x_t and weighting as :func:`dsm_loss`; the teacher (frozen) gives the target without a graph.
+    """
+    sde = model.sde
+    view = (-1, 1, 1, 1)
+    m = sde.m(t.double()).float().to(x0.device).view(view)
+    s = sde.s(t.double()).float().to(x0.device).view(view)
+    xt = m * x0 + s * z
+    _, target = energy_and_score(teacher, xt, t.to(x0.device))
+    _, score = energy_and_score(model, xt, t.to(x0.device), create_graph=True)
+    return (s * (score - target.detach())).flatten(1).pow(2).mean(1).mean()
+
+
 @dataclass
 class TrainState:
     """Everything a resumed run needs: model, EMA copy, optimiser, step and the data generator."""
@@ -162,6 +184,7 @@ class TrainState:
     step: int = 0
     ema_loss: float = float("nan")
     seconds: float = 0.0  # training seconds over all sessions
+    teacher: EnergyUNet | None = None  # frozen target network of a distillation run
 
 
 def init_state(config: TrainConfig) -> TrainState:
@@ -177,7 +200,19 @@ def init_state(config: TrainConfig) -> TrainState:
         p.requires_grad_(False)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(config.seed + 1)
-    return TrainState(model, ema, optimizer, generator)
+    teacher = None
+    if config.teacher is not None:
+        from explorer.priors.weights import WeightsError, load_model
+
+        try:
+            teacher = load_model(config.teacher, device=config.device)
+        except WeightsError as err:
+            raise ValueError(f"--teacher: {err}") from None
+        if teacher.sde.b0 != model.sde.b0 or teacher.sde.b1 != model.sde.b1:
+            raise ValueError("--teacher: its SDE differs from the student's")
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+    return TrainState(model, ema, optimizer, generator, teacher=teacher)
 
 
 def checkpoint_path(config: TrainConfig) -> Path:
@@ -270,7 +305,10 @@ def train_step(state: TrainState, config: TrainConfig) -> float:
         group["lr"] = learning_rate(config, state.step)
     device_type = torch.device(config.device).type
     with torch.autocast(device_type, dtype=torch.bfloat16, enabled=config.bf16):
-        loss = dsm_loss(state.model, x0, t, z)
+        if state.teacher is None:
+            loss = dsm_loss(state.model, x0, t, z)
+        else:
+            loss = distillation_loss(state.model, state.teacher, x0, t, z)
     state.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(state.model.parameters(), config.clip)
@@ -409,6 +447,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ckpt-every", type=float, default=d.ckpt_every, help="seconds between checkpoints")
     parser.add_argument("--log", default=d.log, help="CSV loss log (default: CKPT_DIR/loss.csv)")
     parser.add_argument("--log-every", type=int, default=d.log_every, help="steps between log rows")
+    parser.add_argument("--teacher", default=d.teacher,
+                        help="distil: weights (.safetensors) of a trained network whose score is the target")
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument("--resume", action="store_true", help="continue from CKPT_DIR/checkpoint.pt")
     resume.add_argument("--overwrite", action="store_true",
@@ -421,7 +461,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
                        channels=tuple(args.channels), ema=args.ema, small_t_share=args.small_t_share,
                        seed=args.seed, bf16=args.bf16, device=args.device, ckpt_dir=args.ckpt_dir,
                        ckpt_every=args.ckpt_every, log=args.log, log_every=args.log_every,
-                       resume=args.resume, overwrite=args.overwrite)
+                       resume=args.resume, overwrite=args.overwrite, teacher=args.teacher)
 
 
 def run(args: argparse.Namespace) -> int:
