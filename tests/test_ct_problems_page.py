@@ -11,7 +11,7 @@ from tests.ct_pages import open_page as _page, written as _written
 
 from explorer.app.ct_widgets import (apply_problem_defaults, init_label, operator_text, params_from_widgets,
                                      problem_label, problem_settings, seed_widgets, widget_key)
-from explorer.app.urlstate import CT_PROBLEMS, CTParams, ct_params_from_query, params_to_query
+from explorer.app.urlstate import CT_PROBLEMS, CTParams, ct_params_from_query, ct_params_to_query
 from explorer.problems import PROBLEMS
 
 
@@ -31,7 +31,7 @@ def test_every_problem_and_its_parameters_come_from_the_url(query, expected) -> 
     params, warnings = ct_params_from_query(query)
     assert warnings == [] and params.problem == query["problem"]
     assert {name: getattr(params, name) for name in expected} == expected
-    assert ct_params_from_query(params_to_query(params)) == (params, [])
+    assert ct_params_from_query(ct_params_to_query(params)) == (params, [])
     settings = problem_settings(params, n=32)
     assert settings.operator_params() == PROBLEMS[params.problem].defaults | expected
 
@@ -57,7 +57,7 @@ def test_bad_problem_values_warn_once_and_fall_back(query, word) -> None:
 def test_links_from_before_the_problems_open_as_ct_unchanged(query) -> None:
     params, warnings = ct_params_from_query(query)
     assert warnings == [] and params.problem == "ct"
-    written = params_to_query(params)
+    written = ct_params_to_query(params)
     assert "problem" in written and all(key not in written for key in ("sigma", "keep", "factor", "mask"))
     if "inits" in query:
         assert written["inits"] == query["inits"]
@@ -66,6 +66,15 @@ def test_links_from_before_the_problems_open_as_ct_unchanged(query) -> None:
 
 def test_the_reference_start_is_the_fbp_start() -> None:
     assert ct_params_from_query({"inits": "zeros,reference"})[0].inits == ("zeros", "fbp")
+
+
+@pytest.mark.parametrize("problem", CT_PROBLEMS)
+def test_links_name_the_reference_start_as_the_problem_does(problem) -> None:
+    params, _ = ct_params_from_query({"problem": problem, "inits": "fbp,zeros"})
+    written = ct_params_to_query(params)
+    # FBP problems keep "fbp" (older links read the same); the others say "reference".
+    assert written["inits"] == ("fbp,zeros" if PROBLEMS[problem].reference_name == "FBP" else "reference,zeros")
+    assert ct_params_from_query(written) == (params, [])
     assert init_label("fbp", "Wiener filter") == "Wiener filter" and init_label("noise") == "Gaussian noise"
 
 
@@ -83,7 +92,7 @@ def test_a_new_problem_resets_its_operator_widgets() -> None:
     apply_problem_defaults(state)
     params = params_from_widgets(state, CTParams())
     assert params.problem == "deblur" and params.sigma == 1.5 and params.n_angles is None
-    assert "n_angles" not in params_to_query(params)
+    assert "n_angles" not in ct_params_to_query(params)
 
 
 def test_labels_name_the_problem_and_its_operator() -> None:
@@ -135,6 +144,7 @@ def test_the_reconstruction_tab_runs_a_deblurring_problem() -> None:
                 "inits": "zeros,reference", "frame": "6"})
     assert not at.exception and not at.error
     assert at.multiselect(key="ct_inits").value == ["zeros", "fbp"]
+    assert _written(at)["inits"] == "zeros,reference"
     at.button(key="ct_rec_btn_step").click().run()
     assert not at.exception
     table = at.dataframe[0].value

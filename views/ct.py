@@ -22,7 +22,7 @@ from explorer.app.ct_tables import psnr_text
 from explorer.app.plain import summary
 from explorer.app.uploads import TYPES as UPLOAD_TYPES, Decoded, decode_file, decode_upload
 from explorer.app.urlstate import (CT_PHANTOMS, CT_PROBLEMS, CT_WINDOWS, REAL_SLICES, CTParams, ct_params_from_query,
-                                   ct_t_range, params_to_query, problem_takes)
+                                   ct_params_to_query, ct_t_range, problem_takes)
 from explorer.core import schedules
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.ct import session as ct_session
@@ -381,7 +381,7 @@ def main() -> None:
     else:
         state["ct_rec_playing"] = False
     if not state.get("ct_rec_playing", False):
-        query = params_to_query(params_from_widgets(state, parsed))
+        query = ct_params_to_query(params_from_widgets(state, parsed))
         state["ct_last_query"] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)

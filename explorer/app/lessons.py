@@ -13,7 +13,7 @@ from typing import Mapping
 from urllib.parse import urlencode
 
 from explorer.app.plain import quoted
-from explorer.app.urlstate import ct_params_from_query, params_to_query, toy_params_from_query
+from explorer.app.urlstate import ct_params_from_query, ct_params_to_query, toy_params_from_query, toy_params_to_query
 
 PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
 
@@ -215,9 +215,10 @@ def find_lesson(slug: str | None) -> tuple[int, str | None]:
 def target_query(lesson: Lesson, query: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every URL parameter of the target page: the lesson's values (or `query`, one of its links) over the
     page's defaults."""
-    reader = toy_params_from_query if lesson.page == "toy" else ct_params_from_query
+    reader, writer = ((toy_params_from_query, toy_params_to_query) if lesson.page == "toy"
+                      else (ct_params_from_query, ct_params_to_query))
     params, _ = reader(lesson.query if query is None else query)
-    return params_to_query(params)
+    return writer(params)
 
 
 def deep_link(lesson: Lesson, base: str = "", query: Mapping[str, str] | None = None) -> str:

@@ -458,6 +458,19 @@ def ct_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[CTPa
     return _consistent_window(params, "window" in values), warnings
 
 
+def ct_params_to_query(params: CTParams) -> dict[str, str]:
+    """URL query parameters of the CT page, read back unchanged by `ct_params_from_query`.
+
+    The start from the problem's reference image is written "fbp" where that reference is FBP (the CT kinds,
+    and every link made before the other problems) and "reference" elsewhere, so that a deblurring link does
+    not name a reconstruction it never makes.
+    """
+    query = params_to_query(params)
+    if PROBLEMS[params.problem].reference_name != "FBP":
+        query["inits"] = ",".join("reference" if name == "fbp" else name for name in params.inits)
+    return query
+
+
 def problem_takes(problem: str) -> tuple[str, ...]:
     """The operator parameters (of OPERATOR_PARAMS) that `problem` takes, in the catalogue's order."""
     return tuple(PROBLEMS[problem].defaults)
