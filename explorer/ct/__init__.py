@@ -15,7 +15,8 @@ from explorer.ct.tv import TVResult, tv_reconstruction
 from explorer.priors.catalog import PRIORS, default_prior_name, load_prior
 
 __all__ = [
-    "ALPHA", "FIXED_STEP", "HELD_OUT_SEED", "INITS", "OPERATOR_PARAMS", "PHANTOMS", "PRIORS", "TUNING_SEEDS", "TV_LAMBDA",
+    "ALPHA", "FIXED_STEP", "HELD_OUT_SEED", "INITS", "OPERATOR_PARAMS", "PHANTOMS", "PRIORS", "TUNING_SEEDS",
+    "TV_LAMBDA",
     "CTProblem", "CTSettings", "Comparison", "ForwardModel", "NormalisedOperator", "PriorWeight", "ProblemSettings",
     "References", "SolverSettings", "TVResult",
     "compare_methods", "default_prior_name", "default_step_size", "forward_model", "initialisations", "load_prior",

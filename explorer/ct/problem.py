@@ -227,7 +227,7 @@ class CTSettings:
         return schedules.make(self.solver.schedule, self.solver.t_max, self.problem.t_min, self.solver.n_iter)
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready settings in two parts, with the resolved operator parameters, alpha, step rule and TV weight.
+        """Plain JSON-ready settings in two parts, with the resolved operator parameters, alpha, step rule, TV weight.
 
         The problem part holds every field, with the parameters of the chosen problem resolved (None only for
         those it does not take), and ``operator_params`` with the resolved ones alone; `settings_from` on the
