@@ -46,3 +46,16 @@ def test_each_problem_resolves_its_tuned_tv_weight_scaled_with_n():
         assert ct.ProblemSettings(problem=name, n=32).tv_weight == tuned / 2
     assert ct.ProblemSettings(problem="superres").tv_weight == PROBLEMS["superres"].tv_lambda != ct.TV_LAMBDA
     assert ct.ProblemSettings(problem="superres", tv_lambda=1e-4).tv_weight == 1e-4
+
+
+def test_each_problem_resolves_its_tuned_alpha_per_prior():
+    from explorer.problems import PROBLEMS
+
+    for name, kind in PROBLEMS.items():
+        for prior in ct.PRIORS:
+            expected = kind.alpha.get(prior, ct.ALPHA[prior])
+            assert ct.ProblemSettings(problem=name, prior=prior).prior_weight == expected
+            assert ct.ProblemSettings(problem=name, prior=prior, alpha=0.25).prior_weight == 0.25
+    assert ct.ProblemSettings().prior_weight == ct.ALPHA["network"]  # CT keeps its own tuned value
+    assert set(PROBLEMS["ct"].alpha) == set()
+    assert any(kind.alpha for kind in PROBLEMS.values())  # some problem needs its own weight

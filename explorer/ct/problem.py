@@ -98,7 +98,7 @@ class ProblemSettings:
     phantom: str = "ellipses"  # "ellipses" (random, seeded) or "shepp-logan"
     phantom_seed: int = HELD_OUT_SEED  # seed of the ellipse phantom; held out from training by default
     prior: str = "network"  # "network" (the shipped energy U-Net) or "gaussian" (analytic, fitted to ellipses)
-    alpha: float | None = None  # prior weight; None: the tuned ALPHA of the prior
+    alpha: float | None = None  # prior weight; None: the tuned alpha of the problem and prior (CT: ALPHA)
     t_min: float = 1e-3  # last smoothing level; f = F(., t_min)
     clip_metrics: bool = True  # PSNR / SSIM of images clipped to [0, 1] (FBP, TV and the iterates alike)
     tv_lambda: float | None = None  # TV weight; None: the problem's tuned weight at 64 x 64 (CT: TV_LAMBDA) * n / 64
@@ -156,8 +156,11 @@ class ProblemSettings:
 
     @property
     def prior_weight(self) -> float:
-        """alpha, the prior weight in F (the tuned default of the prior when `alpha` is None)."""
-        return ALPHA[self.prior] if self.alpha is None else float(self.alpha)
+        """alpha, the prior weight in F; when `alpha` is None, the problem's tuned alpha for the prior (the
+        catalogue's), else CT's tuned ALPHA of the prior."""
+        if self.alpha is not None:
+            return float(self.alpha)
+        return PROBLEMS[self.problem].alpha.get(self.prior, ALPHA[self.prior])
 
     @property
     def tv_weight(self) -> float:
