@@ -137,3 +137,30 @@ def test_the_cli_and_the_page_write_one_history_format(problem, config) -> None:
     assert scored == [0, 4, 8, 12] and all(r["data_fit"] and r["ssim"] for r in batch if r["psnr"])
     last = [r for r in batch if r["iteration"] == "12"]
     np.testing.assert_allclose([float(r["psnr"]) for r in last], run.history("psnr")[-1], atol=1e-3)
+
+
+def test_the_solver_can_run_on_another_copy_of_the_problem(problem, config) -> None:
+    """start_run(..., solve_on=) solves on that problem (the page's GPU copy) and scores on `problem`."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    other = ct.make_problem(problem.settings, ct.load_prior("gaussian", N, device=device), device=device)
+    assert other.objective is not problem.objective
+    plain = ct_session.run_to_end(_run(problem, config))
+    moved = ct_session.run_to_end(_run(problem, config, solve_on=other))
+    assert moved.current.device == problem.truth.device and all(f.device == problem.truth.device
+                                                                for f in moved.frames)
+    torch.testing.assert_close(moved.current, plain.current, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(moved.history("psnr"), plain.history("psnr"), atol=1e-3)
+    elsewhere = ct.make_problem(replace(problem.settings, noise_level=0.01), ct.load_prior("gaussian", N))
+    with pytest.raises(ValueError, match="same problem"):
+        _run(problem, config, solve_on=elsewhere)
+
+
+def test_the_page_solves_on_the_gpu_when_there_is_one(monkeypatch) -> None:
+    from explorer.app.ct_widgets import DEVICE_VARIABLE, page_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert page_device({}) == "cuda" and page_device({DEVICE_VARIABLE: "cuda"}) == "cuda"
+    assert page_device({DEVICE_VARIABLE: "CPU "}) == "cpu"  # a user may keep the page on the CPU
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert page_device({}) == "cpu" and page_device({DEVICE_VARIABLE: "cuda"}) == "cpu"
+    assert page_device({DEVICE_VARIABLE: "<b>tpu</b>"}) == "cpu"

@@ -17,7 +17,8 @@ import torch
 from explorer import ct
 from explorer.app.ct_widgets import (INIT_LABELS, PHANTOM_LABELS, PRIOR_LABELS, TAB_LABELS, apply_problem_defaults,
                                      apply_window_preset, init_label, is_tomography, mark_custom_window,
-                                     operator_text, params_from_widgets, problem_label, seed_widgets, widget_key)
+                                     operator_text, page_device, params_from_widgets, problem_label, seed_widgets,
+                                     widget_key)
 from explorer.app.ct_tables import psnr_text
 from explorer.app.plain import summary
 from explorer.app.uploads import TYPES as UPLOAD_TYPES, Decoded, decode_file, decode_upload
@@ -224,6 +225,14 @@ def cached_problem(settings: ct.ProblemSettings, truth_digest: str, _truth: torc
     return ct.make_problem(settings, ct.load_prior(settings.prior, settings.n), _truth)
 
 
+@st.cache_resource(max_entries=2, show_spinner="Moving the problem to the GPU ...")
+def cached_device_problem(settings: ct.ProblemSettings, truth_digest: str, _truth: torch.Tensor | None,
+                          device: str) -> ct.CTProblem:
+    """The same problem on `device`, where the solver runs; the page scores and draws from the CPU one."""
+    prior = ct.load_prior(settings.prior, settings.n, device=device)
+    return ct.make_problem(settings, prior, _truth, device=device)
+
+
 @st.cache_resource(max_entries=8, show_spinner="Computing the TV reference (Chambolle-Pock) ...")
 def cached_references(settings: ct.ProblemSettings, truth_digest: str, _problem: ct.CTProblem) -> ct.References:
     """PSNR and SSIM of the problem's reference and TV reconstructions, and the TV image."""
@@ -277,10 +286,13 @@ def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.C
     return ct.CTSettings(replace(problem, prior=prior, alpha=alpha, t_min=t_min), solver), upload
 
 
-def _new_run(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor) -> ct_session.LiveRun:
+def _new_run(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor, truth_digest: str,
+             truth: torch.Tensor | None) -> ct_session.LiveRun:
     names = tuple(init_label(name, problem.reference_name) for name in settings.solver.inits)
     keep_every = max(1, settings.solver.n_iter // KEEP_FRAMES)
-    return ct_session.start_run(problem, x0, settings.solver, names, keep_every=keep_every)
+    device = page_device()
+    solve_on = None if device == "cpu" else cached_device_problem(settings.problem, truth_digest, truth, device)
+    return ct_session.start_run(problem, x0, settings.solver, names, keep_every=keep_every, solve_on=solve_on)
 
 
 def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
@@ -290,7 +302,9 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
         return
     fm = model.settings
     st.caption(f"Problem ({operator_text(fm)}), phantom, size ({fm.n} × {fm.n}) and noise ({fm.noise_level:g}) come "
-               "from the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||.")
+               "from the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||. "
+               + ("The solver runs on the GPU." if page_device() == "cuda" else
+                  f"The solver runs on the CPU ({torch.get_num_threads()} threads)."))
     if real:
         st.info("**A real CT slice; the learned prior only ever saw ellipse phantoms.** Compare the methods here: "
                 "the table lists the TV reconstruction beside each start. Run to the end with the learned prior, "
@@ -318,7 +332,7 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
 
     state.setdefault("ct_rec_playing", False)
     if state.get("ct_rec_sig") != signature or state.pop("ct_rec_restart", False) or "ct_rec_run" not in state:
-        state["ct_rec_run"] = _new_run(settings, problem, x0)
+        state["ct_rec_run"] = _new_run(settings, problem, x0, truth_digest, truth)
         state["ct_rec_sig"] = signature
         state.pop("ct_rec_show", None)
     run: ct_session.LiveRun = state["ct_rec_run"]

@@ -6,8 +6,11 @@ The functions take the session state as a plain mapping, so they are tested with
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields, replace
-from typing import MutableMapping, Sequence
+from typing import Mapping, MutableMapping, Sequence
+
+import torch
 
 from explorer.app.urlstate import CTParams, problem_takes
 from explorer.ct.problem import OPERATOR_PARAMS, ProblemSettings
@@ -30,6 +33,20 @@ INIT_LABELS = {"zeros": "zeros", "constant": "constant 0.5", "fbp": "FBP", "nois
 def widget_key(name: str) -> str:
     """Session-state key of the widget that holds the CTParams field `name` (for "tab": the tabs' own key)."""
     return f"ct_{name}"
+
+
+DEVICE_VARIABLE = "GNC_EXPLORER_DEVICE"  # "cpu" or "cuda": where the page's solver runs (default: CUDA when present)
+
+
+def page_device(environ: Mapping[str, str] = os.environ) -> str:
+    """Where the CT page runs its solver: the GPU when one is present, unless GNC_EXPLORER_DEVICE says "cpu".
+
+    A value other than "cpu" or "cuda", or "cuda" without a GPU, gives the CPU: the page must always run.
+    """
+    wanted = environ.get(DEVICE_VARIABLE, "").strip().lower()
+    if wanted == "cpu":
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def problem_label(name: str) -> str:

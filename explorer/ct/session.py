@@ -5,6 +5,9 @@ of starts (one call of :func:`explorer.core.solvers.iterate`, whose generator th
 iterations and appends per-iterate records (t, step, f, data fit, descent cosine, PSNR, SSIM); the export
 functions turn a run into the bytes of an NPZ, a CSV and a JSON file. Nothing here knows about streamlit.
 
+The solver may run on another device than the problem the records are scored on (`start_run(..., solve_on=)`,
+the same problem built on a GPU): every iterate comes back to the problem's device before it is scored or kept.
+
 Records follow the row convention of :mod:`explorer.ct.export`: the step fields of the newest row are NaN
 until the next iteration runs.
 """
@@ -82,6 +85,7 @@ def _data_fit(problem: CTProblem, x: torch.Tensor) -> np.ndarray:
 
 def _append_iterate(run: LiveRun, x: torch.Tensor, j: int, with_ssim: bool) -> None:
     """Add the row of iterate x_j: its PSNR, data fit and (when asked) SSIM; the step fields wait as NaN."""
+    x = x.to(run.problem.truth.device)
     nan = np.full(x.shape[0], np.nan)
     p, s = quality(x, run.problem.truth, run.settings.problem.clip_metrics)
     if not with_ssim:
@@ -97,7 +101,7 @@ def _append_iterate(run: LiveRun, x: torch.Tensor, j: int, with_ssim: bool) -> N
 
 
 def start_run(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, names: Sequence[str], *,
-              keep_every: int = 1, ssim_every: int = 5) -> LiveRun:
+              keep_every: int = 1, ssim_every: int = 5, solve_on: CTProblem | None = None) -> LiveRun:
     """A new live run of the solver settings' method, schedule and step rule from the starts x0, nothing run yet.
 
     Parameters
@@ -114,16 +118,22 @@ def start_run(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, name
         Stride of the kept iterates and of the SSIM record; f and the descent cosine are recorded at the SSIM
         stride too (and at every iteration of a line search, which computes them anyway), so a rule without a
         search costs one gradient per iteration.
+    solve_on : CTProblem, optional
+        The same problem on the device the solver should use (``make_problem(..., device="cuda")``); the records,
+        the kept iterates and the exports stay with `problem`. Default: `problem` itself.
     """
     if len(names) != x0.shape[0]:
         raise ValueError(f"{len(names)} names for {x0.shape[0]} starts")
+    solver_problem = problem if solve_on is None else solve_on
+    if solver_problem.settings != problem.settings:
+        raise ValueError("solve_on must be the same problem (same settings) on another device")
     x0 = x0.to(torch.float32)
     settings = CTSettings(problem.settings, solver)
-    steps = iterate(problem.objective, x0, settings.smoothing_schedule(), method=make_method(solver.method),
+    steps = iterate(solver_problem.objective, x0.to(solver_problem.y.device), settings.smoothing_schedule(), method=make_method(solver.method),
                     step_rule=settings.step_rule(), n_iter=solver.n_iter, clip=(0.0, 1.0) if solver.clip else None,
                     diagnostics_every=max(1, int(ssim_every)))
-    run = LiveRun(settings, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)), x0,
-                  records={name: [] for name in RECORD_FIELDS})
+    run = LiveRun(settings, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)),
+                  x0.to(problem.truth.device), records={name: [] for name in RECORD_FIELDS})
     _append_iterate(run, x0, 0, with_ssim=True)
     return run
 
@@ -142,7 +152,7 @@ def advance(run: LiveRun, n: int) -> int:
             break
         j = state.k
         for name, value in (("t", state.t), ("step", state.step), ("f", state.f), ("cos", state.cos)):
-            run.records[name][j] = value.double().numpy().copy()
+            run.records[name][j] = value.detach().double().cpu().numpy().copy()
         run.records["seconds"][j] = np.full(len(run.names), state.seconds)
         run.seconds = state.seconds
         ran += 1

@@ -85,7 +85,7 @@ def tv_reconstruction(problem: CTProblem, lam: float | None = None, n_iter: int 
     x = start_image.clamp(0, 1) if box else start_image
     x_bar = x.clone()
     p = torch.zeros_like(y)  # dual of the data term
-    q = torch.zeros(1, 2, problem.n, problem.n, dtype=torch.float64)  # dual of TV
+    q = torch.zeros(1, 2, problem.n, problem.n, dtype=torch.float64, device=y.device)  # dual of TV
     rel = math.inf
     history = []
     k = 0
