@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from explorer import cli
-from explorer.priors.training import (TrainConfig, distillation_loss, dsm_loss, init_state, load_checkpoint, main, sample_t, train,
-                                      train_step)
+from explorer.priors.training import (TrainConfig, distillation_loss, dsm_loss, init_state, load_checkpoint, main,
+                                      sample_t, train, train_step)
 
 
 def tiny(tmp_path, **changes) -> TrainConfig:
@@ -148,7 +148,8 @@ def _a_folder(folder):
     ("--lr", "0"), ("--lr", "-1e-3"), ("--lr", "nan"), ("--lr", "inf"),
     ("--steps", "0"), ("--steps", "-5"),
     ("--ema", "1.5"), ("--small-t-share", "2"), ("--log-every", "0"), ("--ckpt-every", "nan"),
-    ("--threads", "0"), ("--device", "toaster"), ("--teacher", "no-such-weights.safetensors"), ("--resume", "--overwrite"), ("--ckpt-dir", ""), ("--log", "."),
+    ("--threads", "0"), ("--device", "toaster"), ("--teacher", "no-such-weights.safetensors"),
+    ("--resume", "--overwrite"), ("--ckpt-dir", ""), ("--log", "."),
 ])
 def test_bad_settings_are_one_line_and_exit_2(tmp_path, capsys, args):
     status, err = train_cli(tmp_path, *args, capsys=capsys)

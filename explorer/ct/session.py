@@ -129,7 +129,8 @@ def start_run(problem: CTProblem, x0: torch.Tensor, solver: SolverSettings, name
         raise ValueError("solve_on must be the same problem (same settings) on another device")
     x0 = x0.to(torch.float32)
     settings = CTSettings(problem.settings, solver)
-    steps = iterate(solver_problem.objective, x0.to(solver_problem.y.device), settings.smoothing_schedule(), method=make_method(solver.method),
+    steps = iterate(solver_problem.objective, x0.to(solver_problem.y.device), settings.smoothing_schedule(),
+                    method=make_method(solver.method),
                     step_rule=settings.step_rule(), n_iter=solver.n_iter, clip=(0.0, 1.0) if solver.clip else None,
                     diagnostics_every=max(1, int(ssim_every)))
     run = LiveRun(settings, problem, tuple(names), steps, max(1, int(keep_every)), max(1, int(ssim_every)),
