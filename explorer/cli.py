@@ -297,6 +297,10 @@ def cmd_bench(args) -> int:
         from explorer.bench import toy_browser as bench
 
         result = bench.run(args.json)
+    elif args.what == "ct-browser":
+        from explorer.bench import ct_browser as bench
+
+        result = bench.run(args.json)
     elif args.what == "problems":
         from explorer.bench import problems as bench
 
@@ -478,8 +482,9 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     _add_solve_parser(sub, "ct")
 
     p = sub.add_parser("bench", help="benchmarks: toy solves, the CT operator, CT reconstruction or every problem")
-    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser", "problems"],
-                   help="toy-browser: the Toy page in headless Chromium (needs the test requirements and Chromium); "
+    p.add_argument("what", choices=["toy", "operator", "ct", "toy-browser", "ct-browser", "problems"],
+                   help="toy-browser / ct-browser: the Toy page / the CT page's playback in headless Chromium (need "
+                        "the test requirements and Chromium); "
                         "problems: reference, TV, GD and GNC on every problem of the catalogue")
     p.add_argument("--json", type=_path("--json"), help="write the results here")
     p.add_argument("--threads", type=_number(int, low=1, high=256, name="--threads"), default=2)
