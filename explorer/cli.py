@@ -285,6 +285,13 @@ def cmd_solve(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.weights is not None and args.what in ("ct", "problems"):
+        from explorer.priors.weights import WeightsError, load_model
+
+        try:  # before the long run: a wrong path is one line, not a traceback minutes later
+            load_model(args.weights)
+        except WeightsError as err:
+            raise CommandError(str(err)) from None
     if args.what == "toy":
         from explorer.bench import toy as bench
 
@@ -292,7 +299,7 @@ def cmd_bench(args) -> int:
     elif args.what == "ct":
         from explorer.bench import ct as bench
 
-        result = bench.run(args.json, threads=args.threads)
+        result = bench.run(args.json, threads=args.threads, weights=args.weights)
     elif args.what == "toy-browser":
         from explorer.bench import toy_browser as bench
 
@@ -306,7 +313,7 @@ def cmd_bench(args) -> int:
 
         _check_writable(args.json)  # before the long run, not after it
         result = bench.run(args.json, threads=args.threads, phantoms=args.phantoms, n_iter=args.n_iter,
-                           progress=lambda line: print(line, file=sys.stderr, flush=True))
+                           weights=args.weights, progress=lambda line: print(line, file=sys.stderr, flush=True))
     else:
         from explorer.bench import operator as bench
 
@@ -494,6 +501,8 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
                    help="problems: held-out phantoms per problem (default 3)")
     p.add_argument("--n-iter", "--iters", dest="n_iter", type=_number(int, low=1, high=100_000, name="--n-iter"),
                    default=None, help="problems: iterations of GD and GNC (default: the solver's default)")
+    p.add_argument("--weights", type=_path("--weights"), default=None,
+                   help="ct, problems: the network prior's weights (default: the shipped file)")
     p.set_defaults(func=cmd_bench)
 
     from explorer.priors import training

@@ -72,3 +72,20 @@ def test_bench_problems_refuses_a_json_path_in_a_missing_folder_before_running(t
     monkeypatch.setattr(bench, "run", refuse)
     assert cli.main(["bench", "problems", "--json", str(tmp_path / "missing" / "p.json")]) == 2
     assert capsys.readouterr().err.startswith("error: cannot write")
+
+
+@pytest.mark.parametrize("what", ["ct", "problems"])
+def test_bench_refuses_weights_it_cannot_load_before_running(tmp_path, monkeypatch, capsys, what):
+    from explorer.bench import ct as bench_ct
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the benchmark ran")
+
+    monkeypatch.setattr(bench, "run", refuse)
+    monkeypatch.setattr(bench_ct, "run", refuse)
+    damaged = tmp_path / "prior.safetensors"
+    damaged.write_bytes(b"not weights")
+    for path in (tmp_path / "missing.safetensors", damaged):
+        assert cli.main(["bench", what, "--weights", str(path)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:"), err

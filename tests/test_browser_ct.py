@@ -182,3 +182,17 @@ def test_the_ct_lesson_opens_the_reconstruction_with_its_starts(page, app_url):
     _wait_for_psnr_labels(page, expected)
     assert [label for label in _metrics(page) if label.startswith("PSNR ")] == expected
     page.screenshot(path=str(ARTIFACTS / "screenshots" / "lesson_ct.png"))
+
+
+def test_the_playback_benchmark_reads_what_the_browser_shows(browser, app_url):
+    """bench ct-browser's playback: Play runs to the end in frames, each seen as a new iteration on screen."""
+    from explorer.bench.ct_browser import format_table, playback
+
+    result = playback(browser, app_url, 12, "test_ct_playing.png",
+                      {"n": "32", "n_angles": "20", "prior": "gaussian", "frame": "3"})
+    shown = [k for _, k in result["samples"]]
+    assert shown[0] == 0 and shown[-1] == 12 and shown == sorted(shown)
+    assert result["redraws"] >= 2 and set(shown[1:]) <= {3, 6, 9, 12}  # frames of 3 iterations
+    assert result["iterations_per_s"] > 0 and result["play_through_s"] > 0
+    table = format_table({"step_click_s": [0.5, 0.7], "playback": result})
+    assert "iterations per second seen" in table and "Play to iteration 12" in table

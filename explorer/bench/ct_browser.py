@@ -47,6 +47,7 @@ def _open(browser, url: str, width: int = 1440, height: int = 900):
 
 def playback(browser, url: str, n_iter: int, shot: str, extra: dict[str, str] | None = None) -> dict:
     """Press Play and sample the shown iteration every 100 ms until the last one shows."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page = _open(browser, _url(url, n_iter, extra))
     samples: list[tuple[float, int]] = []
     start = time.perf_counter()
