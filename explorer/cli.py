@@ -285,11 +285,12 @@ def cmd_solve(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    if args.weights is not None and args.what in ("ct", "problems"):
-        from explorer.priors.weights import WeightsError, load_model
+    if args.what in ("ct", "problems") and (args.weights is not None or args.prior is not None):
+        from explorer.priors.catalog import load_prior
+        from explorer.priors.weights import WeightsError
 
-        try:  # before the long run: a wrong path is one line, not a traceback minutes later
-            load_model(args.weights)
+        try:  # before the long run: weights that do not load are one line, not a traceback minutes later
+            load_prior(args.prior or "network", 64, args.weights)
         except WeightsError as err:
             raise CommandError(str(err)) from None
     if args.what == "toy":
@@ -299,7 +300,7 @@ def cmd_bench(args) -> int:
     elif args.what == "ct":
         from explorer.bench import ct as bench
 
-        result = bench.run(args.json, threads=args.threads, weights=args.weights)
+        result = bench.run(args.json, threads=args.threads, prior=args.prior, weights=args.weights)
     elif args.what == "toy-browser":
         from explorer.bench import toy_browser as bench
 
@@ -313,7 +314,8 @@ def cmd_bench(args) -> int:
 
         _check_writable(args.json)  # before the long run, not after it
         result = bench.run(args.json, threads=args.threads, phantoms=args.phantoms, n_iter=args.n_iter,
-                           weights=args.weights, progress=lambda line: print(line, file=sys.stderr, flush=True))
+                           prior=args.prior, weights=args.weights,
+                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     else:
         from explorer.bench import operator as bench
 
@@ -464,6 +466,8 @@ def _add_solve_parser(sub, command: str) -> None:
 
 def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     """The parser of every subcommand; `prog` is how the user started the command (named in errors)."""
+    from explorer.priors.catalog import PRIORS
+
     parser = _Parser(prog=prog, description="GNC explorer: graduated optimisation with score-based priors.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -503,6 +507,8 @@ def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
                    default=None, help="problems: iterations of GD and GNC (default: the solver's default)")
     p.add_argument("--weights", type=_path("--weights"), default=None,
                    help="ct, problems: the network prior's weights (default: the shipped file)")
+    p.add_argument("--prior", choices=list(PRIORS), default=None,
+                   help="ct, problems: the prior (default: the network when its weights load)")
     p.set_defaults(func=cmd_bench)
 
     from explorer.priors import training

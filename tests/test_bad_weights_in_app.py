@@ -91,10 +91,12 @@ BROKEN = {"missing": (_missing, "not found"), "flipped byte": (_flipped_byte, "c
 @pytest.fixture
 def weights_at(tmp_path, monkeypatch):
     """Point the app at a weights file made by `make`, with fresh caches before and after."""
-    def use(make) -> Path:
+    def use(make, keep_small: bool = False) -> Path:
         path = tmp_path / "prior64.safetensors"
         make(path)
         monkeypatch.setattr(explorer.priors.weights, "DEFAULT_WEIGHTS", path)
+        if not keep_small:  # the distilled network is shipped beside it, and would stand in for it
+            monkeypatch.setattr(explorer.priors.weights, "SHIPPED_SMALL_WEIGHTS", path)
         explorer.priors.weights._CACHE.clear()
         st.cache_resource.clear()
         return path
@@ -148,3 +150,17 @@ def test_a_good_file_offers_the_learned_prior_on_the_ct_page(weights_at):
     assert not at.exception
     assert REBUILD_COMMAND not in _infos(at)
     assert at.selectbox(key="ct_prior").value == "network"
+
+
+def test_without_the_large_network_the_small_one_stands_in(weights_at):
+    weights_at(_missing, keep_small=True)
+    at = AppTest.from_file(str(ROOT / "views" / "ct.py"), default_timeout=180)
+    for key, value in {"tab": "reconstruction", "n": "32", "n_iter": "4", "inits": "zeros", "frame": "2"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="ct_prior").options == ["Learned U-Net, small (distilled, faster)", "Analytic Gaussian"]
+    assert at.selectbox(key="ct_prior").value == "network-small"
+    assert "the small distilled U-Net is used" in _infos(at) and REBUILD_COMMAND in _infos(at)
+    at.button(key="ct_rec_btn_step").click().run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Iteration"] == "2 / 4"

@@ -52,10 +52,15 @@ def test_each_problem_resolves_its_tuned_alpha_per_prior():
     from explorer.problems import PROBLEMS
 
     for name, kind in PROBLEMS.items():
-        for prior in ct.PRIORS:
+        for prior in ("gaussian", "network"):
             expected = kind.alpha.get(prior, ct.ALPHA[prior])
             assert ct.ProblemSettings(problem=name, prior=prior).prior_weight == expected
             assert ct.ProblemSettings(problem=name, prior=prior, alpha=0.25).prior_weight == 0.25
     assert ct.ProblemSettings().prior_weight == ct.ALPHA["network"]  # CT keeps its own tuned value
     assert set(PROBLEMS["ct"].alpha) == set()
     assert any(kind.alpha for kind in PROBLEMS.values())  # some problem needs its own weight
+    # The distilled network takes its teacher's tuned weight per problem, and CT's own where there is none.
+    small = ct.ProblemSettings(problem="deblur", prior="network-small")
+    assert small.prior_weight == PROBLEMS["deblur"].alpha["network"]
+    assert ct.ProblemSettings(prior="network-small").prior_weight == ct.ALPHA["network-small"]
+    assert set(ct.PRIORS) <= set(ct.ALPHA)

@@ -30,6 +30,8 @@ def test_shipped_weights_are_package_data():
     assert weights.SHIPPED_WEIGHTS == ROOT / "explorer" / "priors" / "assets" / "prior64.safetensors"
     assert weights.SHIPPED_WEIGHTS.is_file() and weights.sidecar_path(weights.SHIPPED_WEIGHTS).is_file()
     assert not (ROOT / "assets" / "prior64.safetensors").exists()  # one copy only
+    assert weights.SHIPPED_SMALL_WEIGHTS == weights.SHIPPED_WEIGHTS.with_name("prior64_small.safetensors")
+    assert weights.SHIPPED_SMALL_WEIGHTS.is_file() and weights.sidecar_path(weights.SHIPPED_SMALL_WEIGHTS).is_file()
 
 
 def test_the_app_command_runs_the_checkouts_app_with_its_config():
@@ -57,7 +59,8 @@ def test_the_wheel_holds_every_subpackage_the_weights_the_app_and_the_command(tm
     assert {f"{p}/__init__.py" for p in packages} <= names
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "explorer").rglob("*.py")}
     assert modules <= names
-    assert {"explorer/priors/assets/prior64.safetensors", "explorer/priors/assets/prior64.json"} <= names
+    assert {"explorer/priors/assets/prior64.safetensors", "explorer/priors/assets/prior64.json",
+            "explorer/priors/assets/prior64_small.safetensors", "explorer/priors/assets/prior64_small.json"} <= names
     app = {"app.py", ".streamlit/config.toml", *(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))}
     assert {f"explorer/app/bundle/{name}" for name in app} <= names
     assert "gnc-explorer = explorer.cli:console" in entry_points

@@ -239,17 +239,30 @@ def cached_references(settings: ct.ProblemSettings, truth_digest: str, _problem:
     return ct.references(_problem)
 
 
+@st.cache_resource(show_spinner="Looking for the small learned prior ...")
+def small_network_loads() -> bool:
+    """Whether the distilled U-Net's shipped weights load."""
+    try:
+        ct.load_prior("network-small", 64)
+    except WeightsError:
+        return False
+    return True
+
+
 def available_priors() -> list[str]:
-    """The priors that can be used here: the network only when its weights load."""
-    return ["gaussian"] if network_problem() else ["network", "gaussian"]
+    """The priors that can be used here: each network only when its weights load."""
+    return ([] if network_problem() else ["network"]) + (["network-small"] if small_network_loads() else []) + [
+        "gaussian"]
 
 
 def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.CTSettings, Decoded | None]:
     """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start, decoded."""
     ref = problem.reference_name
     if network_problem():
-        st.info("The learned energy U-Net is not available, so the analytic Gaussian prior (fitted to ellipse "
-                f"phantoms) is used. Rebuild the network with: `{REBUILD_COMMAND}`.")
+        fallback = ("the small distilled U-Net" if "network-small" in available_priors()
+                    else "the analytic Gaussian prior (fitted to ellipse phantoms)")
+        st.info(f"The learned energy U-Net is not available, so {fallback} is used. Rebuild the network with: "
+                f"`{REBUILD_COMMAND}`.")
     left, middle, right = st.columns(3)
     prior = left.selectbox("Prior", available_priors(), key=widget_key("prior"), format_func=PRIOR_LABELS.get)
     alpha = left.number_input("Prior weight alpha", min_value=1e-8, max_value=10.0, format="%.2e",

@@ -21,7 +21,8 @@ TAB_LABELS = {"forward": "Forward model", "reconstruction": "Reconstruction"}
 PHANTOM_LABELS = {"ellipses": "Random ellipses", "shepp-logan": "Shepp-Logan", "ct-slice": "Real CT slice (built-in)",
                   "upload": "Upload an image or DICOM slice"}
 
-PRIOR_LABELS = {"network": "Learned energy U-Net", "gaussian": "Analytic Gaussian"}
+PRIOR_LABELS = {"network": "Learned energy U-Net", "network-small": "Learned U-Net, small (distilled, faster)",
+                "gaussian": "Analytic Gaussian"}
 # A value for each operator parameter's widget when the chosen problem does not set one (the first problem's
 # default that takes it): the widget is hidden then, and the URL leaves the parameter out.
 PARAM_FALLBACKS = {name: next(kind.defaults[name] for kind in PROBLEMS.values() if name in kind.defaults)

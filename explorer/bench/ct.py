@@ -231,7 +231,7 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
         Where to write the result.
     threads : int
         torch threads for the run (restored afterwards).
-    prior : {"gaussian", "network"}, optional
+    prior : {"gaussian", "network", "network-small"}, optional
         Default: the network when the shipped weights load, else the Gaussian prior.
     weights : str, optional
         Weights file of the network prior (default: the shipped one).

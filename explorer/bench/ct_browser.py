@@ -1,7 +1,7 @@
 """What a visitor of the CT page's Reconstruction tab sees, measured in headless Chromium against a local server.
 
 `python -m explorer bench ct-browser` opens the tab with the default run (64 x 64, 30 angles, the four starts
-zeros / FBP / noise / constant in one batch, the learned prior, 200 iterations), presses Play and reads the
+zeros / FBP / noise / constant in one batch, 200 iterations) with each learned prior, presses Play and reads the
 "Iteration" metric as the browser shows it, every 100 ms: iterations per second *seen*, the time between
 redraws, and the seconds from Play to the last iteration on screen. It also times Step (the click until the
 new iteration shows). A screenshot taken mid-playback goes to artifacts/bench/.
@@ -27,7 +27,7 @@ ITERATION = """() => { const m = [...document.querySelectorAll('[data-testid="st
 
 def _url(url: str, n_iter: int, extra: dict[str, str] | None = None) -> str:
     query = {"tab": "reconstruction", "n": "64", "n_angles": "30", "inits": "zeros,fbp,noise,constant",
-             "prior": "network", "n_iter": str(n_iter), **(extra or {})}
+             "n_iter": str(n_iter), **(extra or {})}
     return f"{url}/ct?{urlencode(query)}"
 
 
@@ -76,9 +76,9 @@ def playback(browser, url: str, n_iter: int, shot: str, extra: dict[str, str] | 
             "play_through_s": moving[-1][0] if moving else float("nan"), "samples": samples}
 
 
-def step_clicks(browser, url: str, n_iter: int, repeats: int = 5) -> list[float]:
+def step_clicks(browser, url: str, n_iter: int, repeats: int = 5, extra: dict[str, str] | None = None) -> list[float]:
     """Seconds from a click on Step until the next iteration shows, `repeats` times."""
-    page = _open(browser, _url(url, n_iter))
+    page = _open(browser, _url(url, n_iter, extra))
     times = []
     for _ in range(repeats):
         before = _iteration(page)
@@ -92,17 +92,19 @@ def step_clicks(browser, url: str, n_iter: int, repeats: int = 5) -> list[float]
     return times
 
 
-def run(json_path: str | None = None, *, n_iter: int = 200) -> dict:
-    """Measure once on a fresh local server, after a warm-up visit that loads the prior."""
+def run(json_path: str | None = None, *, n_iter: int = 200, priors: tuple[str, ...] = ("network", "network-small")
+        ) -> dict:
+    """Measure once per prior on a fresh local server, after a warm-up visit that loads the prior."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    result: dict = {"machine": {"platform": platform.platform(),
+                                "processor": platform.processor() or platform.machine()},
+                    "settings": "64 x 64, 30 angles, 4 starts, the page's default step rule and frame"}
     with streamlit_server() as (url, _), chromium() as browser:
-        _open(browser, _url(url, n_iter)).close()  # warm-up: the prior, the problem and the TV reference
-        result = {
-            "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine()},
-            "settings": "64 x 64, 30 angles, 4 starts, network prior, the page's default step rule and frame",
-            "step_click_s": step_clicks(browser, url, n_iter),
-            "playback": playback(browser, url, n_iter, "ct_playing.png"),
-        }
+        for prior in priors:
+            extra = {"prior": prior}
+            _open(browser, _url(url, n_iter, extra)).close()  # warm-up: the prior, the problem and the TV reference
+            result[prior] = {"step_click_s": step_clicks(browser, url, n_iter, extra=extra),
+                             "playback": playback(browser, url, n_iter, f"ct_playing_{prior}.png", extra)}
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(json_path, result)
@@ -110,13 +112,17 @@ def run(json_path: str | None = None, *, n_iter: int = 200) -> dict:
 
 
 def format_table(result: dict) -> str:
-    """The measurements as a plain-text table."""
-    play = result["playback"]
-    rows = [
-        ("Step click to the new iteration, median (s)", f"{statistics.median(result['step_click_s']):.2f}"),
-        ("playback, iterations per second seen", f"{play['iterations_per_s']:.1f}"),
-        ("playback, seconds between redraws (median)", f"{play['seconds_between_redraws_median']:.2f}"),
-        (f"playback, Play to iteration {play['n_iter']} on screen (s)", f"{play['play_through_s']:.1f}"),
-    ]
+    """The measurements as a plain-text table, one block per prior (a result of `run`, or one prior's part)."""
+    parts = {name: part for name, part in result.items() if isinstance(part, dict) and "playback" in part}
+    rows = []
+    for name, part in (parts or {"": result}).items():
+        play = part["playback"]
+        label = f"{name}: " if name else ""
+        rows += [
+            (f"{label}Step click to the new iteration, median (s)", f"{statistics.median(part['step_click_s']):.2f}"),
+            (f"{label}playback, iterations per second seen", f"{play['iterations_per_s']:.1f}"),
+            (f"{label}playback, seconds between redraws (median)", f"{play['seconds_between_redraws_median']:.2f}"),
+            (f"{label}playback, Play to iteration {play['n_iter']} on screen (s)", f"{play['play_through_s']:.1f}"),
+        ]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)

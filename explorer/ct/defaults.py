@@ -18,12 +18,14 @@ TUNING_INITS = ("zeros", "fbp", "noise", "constant")  # the starts each tuning r
 ALPHA = {
     "gaussian": 1e-3,
     "network": 8e-4,
+    "network-small": 8e-4,
 }
 # Fixed GNC step b per prior: the largest step that stays stable without clipping on TUNING_SEEDS
 # (the prior term is stiff near t = 1, which bounds b).
 FIXED_STEP = {
     "gaussian": 3.0,
     "network": 3.0,
+    "network-small": 3.0,
 }
 # TV weight lambda at 64 x 64, scaled by n / 64 for other sizes (data term ~ n^2, TV ~ n); best mean PSNR of
 # Chambolle-Pock run to convergence on TUNING_SEEDS.

@@ -45,7 +45,7 @@ from explorer.imaging.dicom import ct_slice_phantom
 from explorer.imaging.metrics import psnr, ssim
 from explorer.imaging.noise import add_relative_noise
 from explorer.imaging.phantoms import random_ellipses, shepp_logan
-from explorer.priors.catalog import PRIORS
+from explorer.priors.catalog import DISTILLED_FROM, PRIORS
 
 PHANTOMS = ("ellipses", "shepp-logan", "ct-slice")  # ct-slice: a real CT slice (explorer.imaging.dicom)
 INITS = ("zeros", "constant", "reference", "fbp", "noise", "phantom", "upload")  # "fbp": old name of "reference"
@@ -160,7 +160,8 @@ class ProblemSettings:
         catalogue's), else CT's tuned ALPHA of the prior."""
         if self.alpha is not None:
             return float(self.alpha)
-        return PROBLEMS[self.problem].alpha.get(self.prior, ALPHA[self.prior])
+        tuned = PROBLEMS[self.problem].alpha
+        return tuned.get(self.prior, tuned.get(DISTILLED_FROM.get(self.prior, ""), ALPHA[self.prior]))
 
     @property
     def tv_weight(self) -> float:

@@ -7,7 +7,9 @@ from explorer.priors import weights
 from explorer.priors.gaussian import ellipse_gaussian_prior
 from explorer.priors.unet import NetworkPrior
 
-PRIORS = ("gaussian", "network")  # the names `load_prior` understands
+PRIORS = ("gaussian", "network", "network-small")  # the names `load_prior` understands
+# A distilled prior learned its teacher's score, so it takes the teacher's tuned weights where it has none.
+DISTILLED_FROM = {"network-small": "network"}
 
 
 def load_prior(name: str, n: int, weights_path: str | None = None, device: str = "cpu") -> Prior:
@@ -15,8 +17,9 @@ def load_prior(name: str, n: int, weights_path: str | None = None, device: str =
 
     Parameters
     ----------
-    name : {"gaussian", "network"}
-        "gaussian": the analytic prior fitted to 256 training ellipses of side n; "network": the energy U-Net.
+    name : {"gaussian", "network", "network-small"}
+        "gaussian": the analytic prior fitted to 256 training ellipses of side n; "network": the energy U-Net;
+        "network-small": the smaller energy U-Net distilled from it.
     n : int
         Image side in pixels.
     weights_path : str, optional
@@ -34,6 +37,8 @@ def load_prior(name: str, n: int, weights_path: str | None = None, device: str =
     if name == "network":
         # DEFAULT_WEIGHTS is read at call time, so a process (or a test) can point it elsewhere first.
         return NetworkPrior(weights.cached_model(weights_path or weights.DEFAULT_WEIGHTS, device))
+    if name == "network-small":
+        return NetworkPrior(weights.cached_model(weights_path or weights.SHIPPED_SMALL_WEIGHTS, device))
     raise ValueError(f"unknown prior {name!r}; choose one of {', '.join(PRIORS)}")
 
 

@@ -23,6 +23,8 @@ from explorer.priors.unet import EnergyUNet
 
 # The shipped 64 x 64 prior is package data (explorer/priors/assets/), so it travels with an installed wheel.
 SHIPPED_WEIGHTS = Path(str(resources.files("explorer.priors") / "assets" / "prior64.safetensors"))
+# The smaller U-Net distilled from it (channels 16-32-64): about half the cost of an energy gradient.
+SHIPPED_SMALL_WEIGHTS = Path(str(resources.files("explorer.priors") / "assets" / "prior64_small.safetensors"))
 # The environment variable GNC_EXPLORER_WEIGHTS points the app and the CLI at another file (say, weights of your
 # own training run) without touching the shipped one.
 DEFAULT_WEIGHTS = Path(os.environ.get("GNC_EXPLORER_WEIGHTS") or SHIPPED_WEIGHTS)
