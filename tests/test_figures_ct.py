@@ -62,3 +62,17 @@ def test_a_title_per_image_and_blank_cells() -> None:
     assert sorted(a.text for a in fig.layout.annotations) == ["p", "q", "r", "s"]
     assert sorted(a.yref for a in fig.layout.annotations) == ["y domain", "y domain", "y2 domain", "y2 domain"]
     assert np.isnan(np.asarray(fig.data[1].z)[:, 4 + GAP:]).all()
+
+
+def test_colour_scales_never_name_streamlits_placeholder_colours() -> None:
+    """Streamlit swaps #000001-#00000a for its palette in the browser; inferno begins at #000004 (black)."""
+    from streamlit.elements.lib import streamlit_plotly_theme as theme
+
+    placeholders = {value.lower() for name, value in vars(theme).items()
+                    if name.startswith("CATEGORY_") and isinstance(value, str)}
+    assert "#000004" in placeholders
+    fig = image_grid_figure(np.zeros((2, 2, 4, 4)), ["a", "b"], colorscales=["gray", "inferno"])
+    for trace in fig.data:
+        colours = [str(colour).lower() for _, colour in trace.colorscale]
+        assert not placeholders & set(colours) and all(c.startswith("rgb(") for c in colours)
+    assert list(fig.data[1].colorscale[0]) == [0.0, "rgb(0, 0, 4)"]  # still inferno's black

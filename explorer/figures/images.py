@@ -6,6 +6,7 @@ import math
 from typing import Sequence
 
 import numpy as np
+import plotly.colors as pcolors
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
@@ -27,6 +28,21 @@ def tile(images: torch.Tensor | np.ndarray, columns: int) -> np.ndarray:
 
 
 GAP = 2  # blank pixels between the images of a row
+
+
+def explicit_colorscale(name: str) -> list[list]:
+    """A named plotly colour scale as explicit "rgb(r, g, b)" stops.
+
+    Streamlit's plotly theme marks its category colours with the hex codes #000001 ... #00000a and swaps them for
+    its own palette in the browser, so a scale that names one of them (inferno and magma begin at #000004) would
+    show pink where it should be black. rgb() strings are left alone.
+    """
+    scale = []
+    for stop, colour in pcolors.get_colorscale(name):
+        if colour.startswith("#"):
+            colour = "rgb({}, {}, {})".format(*pcolors.hex_to_rgb(colour))
+        scale.append([stop, colour])
+    return scale
 
 
 def image_grid_figure(images: torch.Tensor | np.ndarray, titles: Sequence[str], title: str = "", *,
@@ -87,7 +103,7 @@ def image_grid_figure(images: torch.Tensor | np.ndarray, titles: Sequence[str], 
                    title=dict(text=label, side="right"))
         fig.add_trace(go.Heatmap(
             # float32 goes to the browser as a typed array, half the bytes of float64 and no loss a viewer sees.
-            z=strip, zmin=zranges[r][0], zmax=zranges[r][1], colorscale=colorscales[r],
+            z=strip, zmin=zranges[r][0], zmax=zranges[r][1], colorscale=explicit_colorscale(colorscales[r]),
             showscale=r == 0 or bool(row_labels), colorbar=bar,
             hovertemplate=f"{label}<br>row %{{y}}<br>%{{z:.3f}}<extra></extra>",
         ), row=r + 1, col=1)
