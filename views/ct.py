@@ -255,6 +255,11 @@ def available_priors() -> list[str]:
         "gaussian"]
 
 
+# The fields whose widgets the Reconstruction tab lays out (only while it is open).
+RECONSTRUCTION_FIELDS = ("prior", "alpha", "method", "schedule", "t_max", "t_min", "step_rule", "step_size", "n_iter",
+                         "clip", "inits", "init_seed", "frame")
+
+
 def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.CTSettings, Decoded | None]:
     """Widgets of the prior, the solver and the starts; returns the settings and the uploaded start, decoded."""
     ref = problem.reference_name
@@ -400,6 +405,14 @@ def main() -> None:
     # The tabs rerun the page when switched, and only the open one does its work: the Forward model tab stays
     # quick, and the Reconstruction tab builds its problem and TV reference only when it is looked at.
     forward_tab, reconstruction_tab = st.tabs(list(TAB_LABELS.values()), key=widget_key("tab"), on_change="rerun")
+    if reconstruction_tab.open and not state.get("ct_rec_was_open", True):
+        # The tab was opened again and its widgets mount anew. Where their values outlived the hidden tab on the
+        # server, Streamlit would not send them, and a browser that dropped them shows the widget's minimum (CI
+        # saw Iterations N at 1 while the run used 37). Assigning through the Session State API always sends them.
+        for name in RECONSTRUCTION_FIELDS:
+            if widget_key(name) in state:
+                state[widget_key(name)] = state[widget_key(name)]
+    state["ct_rec_was_open"] = reconstruction_tab.open
     with forward_tab:
         forward_model, real = forward_model_view()
     if reconstruction_tab.open:
