@@ -134,6 +134,14 @@ def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5)
     return torch.where(pick, log_uniform, uniform)
 
 
+def _noised(model: EnergyUNet, x0: torch.Tensor, t: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """x_t = m(t) x_0 + s(t) z and s(t) shaped (B, 1, 1, 1), the inputs both training losses share."""
+    view = (-1, 1, 1, 1)
+    m = model.sde.m(t.double()).float().to(x0.device).view(view)
+    s = model.sde.s(t.double()).float().to(x0.device).view(view)
+    return m * x0 + s * z, s
+
+
 def dsm_loss(model: EnergyUNet, x0: torch.Tensor, t: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """Denoising score-matching loss per pixel, a scalar: mean_b ||s(t) score(x_t, t) + z||^2 / n^2.
 
@@ -148,11 +156,7 @@ def dsm_loss(model: EnergyUNet, x0: torch.Tensor, t: torch.Tensor, z: torch.Tens
     z : torch.Tensor
         Standard normal noise, shape of x0.
     """
-    sde = model.sde
-    view = (-1, 1, 1, 1)
-    m = sde.m(t.double()).float().to(x0.device).view(view)
-    s = sde.s(t.double()).float().to(x0.device).view(view)
-    xt = m * x0 + s * z
+    xt, s = _noised(model, x0, t, z)
     _, score = energy_and_score(model, xt, t.to(x0.device), create_graph=True)
     return (s * score + z).flatten(1).pow(2).mean(1).mean()
 
@@ -163,11 +167,7 @@ def distillation_loss(model: EnergyUNet, teacher: EnergyUNet, x0: torch.Tensor, 
 
     Same x_t and weighting as :func:`dsm_loss`; the teacher (frozen) gives the target without a graph.
     """
-    sde = model.sde
-    view = (-1, 1, 1, 1)
-    m = sde.m(t.double()).float().to(x0.device).view(view)
-    s = sde.s(t.double()).float().to(x0.device).view(view)
-    xt = m * x0 + s * z
+    xt, s = _noised(model, x0, t, z)
     _, target = energy_and_score(teacher, xt, t.to(x0.device))
     _, score = energy_and_score(model, xt, t.to(x0.device), create_graph=True)
     return (s * (score - target.detach())).flatten(1).pow(2).mean(1).mean()
