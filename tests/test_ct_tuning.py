@@ -60,7 +60,7 @@ def test_each_problem_resolves_its_tuned_alpha_per_prior():
     assert set(PROBLEMS["ct"].alpha) == set()
     assert any(kind.alpha for kind in PROBLEMS.values())  # some problem needs its own weight
     # The distilled network takes its teacher's tuned weight per problem, and CT's own where there is none.
-    small = ct.ProblemSettings(problem="deblur", prior="network-small")
-    assert small.prior_weight == PROBLEMS["deblur"].alpha["network"]
+    small = ct.ProblemSettings(problem="superres", prior="network-small")
+    assert small.prior_weight == PROBLEMS["superres"].alpha["network"] != ct.ALPHA["network"]
     assert ct.ProblemSettings(prior="network-small").prior_weight == ct.ALPHA["network-small"]
     assert set(ct.PRIORS) <= set(ct.ALPHA)

@@ -70,23 +70,23 @@ PROBLEMS: dict[str, ProblemKind] = {
                       {"n_angles": 30}, reference_filters=True),  # the CT page's default
     "sparse-ct": ProblemKind("sparse-view CT: few angles over [0, pi)", parallel_beam,
                              references.fbp_reference, "FBP", {"n_angles": 15}, reference_filters=True,
-                             tv_lambda=7e-4, alpha={"network": 1.6e-3}),  # fewer angles, more streaks: more TV
+                             tv_lambda=7e-4),  # fewer angles, more streaks: more TV
     "limited-angle": ProblemKind("limited-angle CT: angles over [0, angle_range degrees)", _limited_angle,
                                  references.fbp_reference, "FBP", {"n_angles": 60, "angle_range": 120.0},
-                                 reference_filters=True, tv_lambda=2e-4),  # a 60 degree missing wedge
+                                 reference_filters=True, tv_lambda=2e-4,  # a 60 degree missing wedge
+                                 alpha={"network": 4e-4}),
     "deblur": ProblemKind("Gaussian deblurring (zero boundary)", lambda n, sigma: GaussianBlur(sigma, n),
-                          references.wiener_reference, "Wiener filter", {"sigma": 1.5},  # sigma in pixels
-                          alpha={"network": 3.2e-3}),
+                          references.wiener_reference, "Wiener filter", {"sigma": 1.5}),  # sigma in pixels
     "inpaint": ProblemKind("inpainting of missing pixels (random or a centred box)", _inpaint,
                            references.inpaint_reference, "harmonic inpainting",
                            {"keep": 0.3, "mask": "random", "mask_seed": 0},  # keep: fraction of pixels observed
                            tv_lambda=5e-5,  # the observed pixels carry little noise: they need little smoothing
-                           alpha={"network": 3.2e-3}),
+                           alpha={"network": 2.56e-2}),
     "superres": ProblemKind("super-resolution of block averages", lambda n, factor: Downsample(factor),
                             references.upsample_reference, "nearest upsampling", {"factor": 2}, tv_lambda=5e-3,
-                            alpha={"network": 6.4e-3}),
+                            alpha={"network": 3.2e-3}),
     "denoise": ProblemKind("denoising (A = I)", lambda n: Identity(), references.identity_reference, "noisy image",
-                           tv_lambda=3e-3, alpha={"network": 2.56e-2}),
+                           tv_lambda=3e-3, alpha={"network": 6.4e-3}),
 }
 
 
