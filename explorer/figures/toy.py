@@ -153,15 +153,19 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                      layer="below", visible=frame_backdrop[j] == b)
                 for b, src in enumerate(backdrops)]
 
-    def moving(j: int) -> list[go.Scatter]:
-        """The traces a frame changes: each path travelled so far and its current iterate."""
+    def moving(j: int) -> list[dict]:
+        """The traces a frame changes: each path travelled so far and its current iterate.
+
+        Plain dicts: plotly validates them once when they join the figure; building a graph object per trace
+        and frame (hundreds of them) took most of a rerun's time on the server.
+        """
         traces = []
         for i, path in enumerate(paths):
             k = int(np.clip(frame_iters[j], 0, len(path) - 1))
             head = _decimated(path, k, most_points)
-            traces.append(go.Scatter(x=head[:, 0], y=head[:, 1]))
-            traces.append(go.Scatter(x=path[k : k + 1, 0], y=path[k : k + 1, 1],
-                                     hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+            traces.append(dict(type="scatter", x=head[:, 0], y=head[:, 1]))
+            traces.append(dict(type="scatter", x=path[k : k + 1, 0], y=path[k : k + 1, 1],
+                               hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
         return traces
 
     fig = go.Figure()
@@ -191,9 +195,9 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     # Following t_k, a frame switches which backdrop is visible (a flag, not the image: the images go to the
     # browser once) and needs a redraw for it; with one backdrop, frames move the paths alone.
     redraw = len(backdrops) > 1
-    fig.frames = [go.Frame(name=str(k), data=moving(j), traces=moving_indices,
-                           layout=dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
-                                       title=dict(text=titles[j])) if redraw else None)
+    fig.frames = [dict(name=str(k), data=moving(j), traces=moving_indices,
+                       **(dict(layout=dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
+                                           title=dict(text=titles[j]))) if redraw else {}))
                   for j, k in enumerate(frame_iters)]
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
