@@ -196,3 +196,21 @@ def test_the_playback_benchmark_reads_what_the_browser_shows(browser, app_url):
     assert result["iterations_per_s"] > 0 and result["play_through_s"] > 0
     table = format_table({"step_click_s": [0.5, 0.7], "playback": result})
     assert "iterations per second seen" in table and "Play to iteration 12" in table
+
+
+def test_the_reconstruction_tab_shows_play_and_the_iterates_on_the_first_screen(page, app_url):
+    """At 1440 x 900 the settings sit in the sidebar, so Play, the PSNR metrics and the iterates' first row show
+    without scrolling (below three rows of settings the grid began at y = 945 px)."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(_url(app_url, {"tab": "reconstruction"}))
+    wait_for_app(page)
+    grid = page.locator(".st-key-ct_rec_grid .js-plotly-plot")
+    grid.wait_for(timeout=120_000)
+    play = page.get_by_role("button", name="Play", exact=True).bounding_box()
+    box = grid.bounding_box()
+    assert play is not None and play["y"] + play["height"] <= 900
+    assert box is not None and box["y"] + 200 <= 900, box  # the first row of images at least
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Reconstruction settings").is_visible()
+    assert sidebar.get_by_role("spinbutton", name="Iterations N").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "ct_reconstruction_first_screen.png"))

@@ -106,8 +106,10 @@ def test_the_same_file_as_phantom_and_start_reads_as_an_exact_match(page, app_ur
     page.goto(f"{app_url}/ct?phantom=upload&tab=reconstruction&inits=upload&n=32&n_angles=20&prior=gaussian"
               "&n_iter=4")
     wait_for_app(page)
-    for index, name in enumerate(("truth.png", "start.png")):
-        page.locator(UPLOADER).nth(index).set_input_files({"name": name, "mimeType": "image/png", "buffer": white})
+    # The phantom's uploader is on the page, the start's in the sidebar: each is found by its label.
+    for label, name in (("PNG, JPEG or DICOM", "truth.png"), ("Start image", "start.png")):
+        uploader = page.locator('[data-testid="stFileUploader"]', has_text=label)
+        uploader.locator(UPLOADER).set_input_files({"name": name, "mimeType": "image/png", "buffer": white})
         page.locator('[data-testid="stFileUploader"]', has_text=name).wait_for(state="attached", timeout=30_000)
         wait_for_app(page)
     metric = page.locator('[data-testid="stMetric"]', has_text="PSNR uploaded image")

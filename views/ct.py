@@ -268,37 +268,39 @@ def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.C
                     else "the analytic Gaussian prior (fitted to ellipse phantoms)")
         st.info(f"The learned energy U-Net is not available, so {fallback} is used. Rebuild the network with: "
                 f"`{REBUILD_COMMAND}`.")
-    left, middle, right = st.columns(3)
-    prior = left.selectbox("Prior", available_priors(), key=widget_key("prior"), format_func=PRIOR_LABELS.get)
-    alpha = left.number_input("Prior weight alpha", min_value=1e-8, max_value=10.0, format="%.2e",
-                              key=widget_key("alpha"), placeholder=f"tuned: {ct.ALPHA[prior]:.0e}",
-                              help="F(x, t) = ½||A~x − y~||² + alpha · s(t)/m(t) · E(x, t), A~ = A/||A||. "
-                                   "Empty: the value tuned for this prior.")
-    method = left.selectbox("Method", list(METHODS), key=widget_key("method"), format_func=lambda m: METHODS[m].label)
-    schedule = middle.selectbox("Schedule of t", list(schedules.SCHEDULES), key=widget_key("schedule"))
-    a, b = middle.columns(2)
+    # The settings sit in the sidebar while this tab is open, so that Play, the metrics and the iterates are on
+    # the first screen (at 1440 x 900 they began at y = 945 px below three rows of settings).
+    bar = st.sidebar
+    bar.subheader("Reconstruction settings")
+    prior = bar.selectbox("Prior", available_priors(), key=widget_key("prior"), format_func=PRIOR_LABELS.get)
+    alpha = bar.number_input("Prior weight alpha", min_value=1e-8, max_value=10.0, format="%.2e",
+                             key=widget_key("alpha"), placeholder=f"tuned: {ct.ALPHA[prior]:.0e}",
+                             help="F(x, t) = ½||A~x − y~||² + alpha · s(t)/m(t) · E(x, t), A~ = A/||A||. "
+                                  "Empty: the value tuned for this prior.")
+    method = bar.selectbox("Method", list(METHODS), key=widget_key("method"), format_func=lambda m: METHODS[m].label)
+    chosen = bar.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS),
+                             format_func=lambda name: init_label(name, ref), key=widget_key("inits"))
+    inits = chosen or list(CTParams.inits[:1])
+    if not chosen:
+        bar.caption(f"No start chosen: using {init_label(inits[0], ref)}.")
+    init_seed = CTParams.init_seed
+    if "noise" in inits:
+        init_seed = int(bar.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
+    upload = _uploaded(bar, "Start image", "ct_rec_upload", problem.n, window) if "upload" in inits else None
+    schedule = bar.selectbox("Schedule of t", list(schedules.SCHEDULES), key=widget_key("schedule"))
+    a, b = bar.columns(2)
     t_max = a.number_input("t_max", 1e-3, 1.0, format="%.3g", key=widget_key("t_max"))
     t_min = b.number_input("t_min", 1e-5, 1.0, format="%.3g", key=widget_key("t_min"))
     t_max, t_min, warnings = ct_t_range(t_max, t_min)
     for warning in warnings:
-        b.warning(warning)
-    n_iter = int(middle.number_input("Iterations N", 1, 2000, key=widget_key("n_iter")))
-    rule = right.selectbox("Step rule", list(STEP_RULES), key=widget_key("step_rule"),
-                           format_func=lambda r: STEP_RULES[r].label)
-    step_size = right.number_input("Step size b (first trial step for line searches)", min_value=1e-6,
-                                   max_value=1e9, format="%.3g", key=widget_key("step_size"),
-                                   placeholder=f"tuned: {ct.default_step_size(rule, prior):g}")
-    clip = right.checkbox("Project iterates onto [0, 1]", key=widget_key("clip"))
-    a, b, c = st.columns([2, 1, 1])
-    chosen = a.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS),
-                           format_func=lambda name: init_label(name, ref), key=widget_key("inits"))
-    inits = chosen or list(CTParams.inits[:1])
-    if not chosen:
-        a.caption(f"No start chosen: using {init_label(inits[0], ref)}.")
-    init_seed = CTParams.init_seed
-    if "noise" in inits:
-        init_seed = int(b.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
-    upload = _uploaded(c, "Start image", "ct_rec_upload", problem.n, window) if "upload" in inits else None
+        bar.warning(warning)
+    n_iter = int(bar.number_input("Iterations N", 1, 2000, key=widget_key("n_iter")))
+    rule = bar.selectbox("Step rule", list(STEP_RULES), key=widget_key("step_rule"),
+                         format_func=lambda r: STEP_RULES[r].label)
+    step_size = bar.number_input("Step size b (first trial step for line searches)", min_value=1e-6,
+                                 max_value=1e9, format="%.3g", key=widget_key("step_size"),
+                                 placeholder=f"tuned: {ct.default_step_size(rule, prior):g}")
+    clip = bar.checkbox("Project iterates onto [0, 1]", key=widget_key("clip"))
     solver = ct.SolverSettings(method=method, schedule=schedule, t_max=t_max, n_iter=n_iter, step_rule=rule,
                                step_size=step_size, clip=clip, inits=inits, init_seed=init_seed)
     return ct.CTSettings(replace(problem, prior=prior, alpha=alpha, t_min=t_min), solver), upload
@@ -320,7 +322,8 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
         return
     fm = model.settings
     st.caption(f"Problem ({operator_text(fm)}), phantom, size ({fm.n} × {fm.n}) and noise ({fm.noise_level:g}) come "
-               "from the Forward model tab. The data are normalised once: A~ = A / ||A||, y~ = y / ||A||. "
+               "from the Forward model tab; prior, method, starts, schedule and step rule are in the sidebar. "
+               "The data are normalised once: A~ = A / ||A||, y~ = y / ||A||. "
                + ("The solver runs on the GPU." if page_device() == "cuda" else
                   f"The solver runs on the CPU ({torch.get_num_threads()} threads)."))
     if real:
