@@ -195,10 +195,15 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     # Following t_k, a frame switches which backdrop is visible (a flag, not the image: the images go to the
     # browser once) and needs a redraw for it; with one backdrop, frames move the paths alone.
     redraw = len(backdrops) > 1
-    fig.frames = [dict(name=str(k), data=moving(j), traces=moving_indices,
-                       **(dict(layout=dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
-                                           title=dict(text=titles[j]))) if redraw else {}))
-                  for j, k in enumerate(frame_iters)]
+    def frame(j: int) -> dict:
+        """Frame j as a plain dict (validated once with the others, like the traces of `moving`)."""
+        out = dict(name=str(frame_iters[j]), data=moving(j), traces=moving_indices)
+        if redraw:
+            out["layout"] = dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
+                                 title=dict(text=titles[j]))
+        return out
+
+    fig.frames = [frame(j) for j in range(len(frame_iters))]
     play = dict(frame=dict(duration=frame_ms, redraw=redraw), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
