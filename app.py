@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.core.allocator import keep_freed_memory
+
+# Solvers reuse freed buffers instead of page-faulting them back every iteration (CT: ~25 % faster).
+keep_freed_memory()
+
 st.set_page_config(page_title="GNC explorer", layout="wide")
 
 # The page scripts live in views/, not pages/: Streamlit still auto-discovers a pages/ folder when the first

@@ -16,6 +16,7 @@ import numpy as np
 
 from explorer.toy import analysis
 from explorer.core import schedules
+from explorer.core.allocator import keep_freed_memory
 from explorer.core.files import atomic_path, atomic_write_json, staged_folder
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule, step_rule_name
 from explorer.toy.problem import ToyProblem
@@ -529,6 +530,7 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> int:
 
     Bad flags end in argparse's SystemExit(2) after the one-line error; every other failure is returned.
     """
+    keep_freed_memory()
     parser = build_parser(prog)
     # Only `app` takes arguments the parser does not know: it hands them to `streamlit run`.
     args, extra = parser.parse_known_args(argv)

@@ -26,5 +26,9 @@ def test_the_ct_benchmark_reports_every_part(tmp_path):
     assert plain["gradients_per_iteration"] == pytest.approx(1.0, abs=0.01) and plain["values_per_iteration"] == 0
     assert [net["channels"] for net in result["levers"]["network_cost"]] == [list(c) for c in bench.SMALLER_NETS]
     assert result["larger"]["n"] == 128 and result["larger"]["starts"] == 1
+    command = result["command"]
+    assert command["seeds"] == [bench.ct.HELD_OUT_SEED] and command["same_psnr"] is True
+    assert "--size 32 --angles 8" in command["command"] and "--prior gaussian" in command["command"]
+    assert all(len(v) == 1 and v[0] > 0 for v in command["seconds_all"].values())
     table = bench.format_table(result)
-    assert "levers" in table and "128 x 128" in table
+    assert "levers" in table and "128 x 128" in table and "with glibc's default allocator" in table

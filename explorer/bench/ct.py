@@ -15,6 +15,10 @@ fixed-step iterations, and K = 4 starts batched in one run against the same four
 four starts in one batch, 200 iterations, the default step rule): seconds (median of `repeats` runs) and
 prior evaluations per iteration and start, with and without a gradient.
 
+(c') The same run as the issue states it: the command itself, in a fresh process each time (so nothing is warm),
+its report.json `seconds`, on held-out phantoms HELD_OUT_SEED, +1, ...; once as shipped and once with glibc's
+default malloc thresholds (GNC_EXPLORER_ALLOCATOR=default, see `explorer.core.allocator`), interleaved.
+
 (d) The levers tried to make (c) interactive, side by side on the same held-out phantoms: the authors'
 Barzilai-Borwein + Armijo rule, a nonmonotone Armijo search (GLL), the plain Barzilai-Borwein step (no search)
 at 200, 100 and 50 iterations; and the cost of one batched energy gradient for smaller (untrained) U-Nets.
@@ -25,15 +29,22 @@ Times are wall-clock on `threads` torch threads, medians after a warm-up where r
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from dataclasses import replace
 from typing import Any, Callable
 
 import numpy as np
 import torch
 
+from explorer.core.allocator import SWITCH
 from explorer.core.files import atomic_write_json
 from explorer.core.registry import make_method
 from explorer.core.solvers import solve
@@ -99,6 +110,37 @@ def _default_run(settings: ct.CTSettings, prior, repeats: int) -> dict[str, Any]
     return {"seconds": statistics.median(seconds), "seconds_all": seconds, "n_iter": solver.n_iter,
             "starts": list(STARTS), "step_rule": solver.step_rule, "psnr_by_start": dict(zip(STARTS, psnr.tolist())),
             **evaluations}
+
+
+def _command_runs(settings: ct.CTSettings, prior_name: str, weights: str | None, repeats: int,
+                  threads: int) -> dict[str, Any]:
+    """(c'): the default run as a command in a fresh process, as shipped and with glibc's default allocator."""
+    p = settings.problem
+    seconds: dict[str, list[float]] = {"shipped": [], "glibc_default_allocator": []}
+    psnr = {}
+    with tempfile.TemporaryDirectory(prefix="bench-ct-") as tmp:
+        for i in range(repeats):
+            seed = ct.HELD_OUT_SEED + i
+            for label in seconds:
+                out = Path(tmp) / f"{label}-{seed}"
+                command = [sys.executable, "-m", "explorer", "ct", "--size", str(p.n), "--angles", str(p.n_angles),
+                           "--noise", str(p.noise_level), "--phantom", "ellipses", "--seed", str(seed),
+                           "--init", *STARTS, "--method", "gnc", "--iters", str(settings.solver.n_iter),
+                           "--prior", prior_name, "--threads", str(threads), "--out", str(out)]
+                if weights:
+                    command += ["--weights", weights]
+                env = {k: v for k, v in os.environ.items() if k != SWITCH}
+                if label != "shipped":
+                    env[SWITCH] = "default"
+                subprocess.run(command, env=env, check=True, capture_output=True)
+                report = json.loads((out / "report.json").read_text())
+                seconds[label].append(report["seconds"])
+                psnr.setdefault(label, []).append(report["psnr"])
+    shown = ["python" if a == sys.executable else "S" if a == str(seed) else "DIR" if a == str(out) else a
+             for a in command]
+    return {"command": " ".join(shown), "seeds": [ct.HELD_OUT_SEED + i for i in range(repeats)],
+            "seconds": {k: statistics.median(v) for k, v in seconds.items()}, "seconds_all": seconds,
+            "same_psnr": psnr["shipped"] == psnr["glibc_default_allocator"], "psnr_by_seed": psnr["shipped"]}
 
 
 # The levers of (d): a label, the step rule and the iteration count. The first is the authors' rule.
@@ -263,6 +305,7 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
                             "torch_threads": threads, "machine": platform.machine()},
             "prior": prior_name, "weights": weights, "settings": settings.to_dict(),
             "default_run": _default_run(settings, model, repeats),
+            "command": _command_runs(settings, prior_name, weights, repeats, threads),
             "quality": _quality(settings, model, phantoms),
             "levers": _levers(settings, model, lever_phantoms),
             "speed": _speed(settings, model, n_iter, batch_iters),
@@ -276,6 +319,15 @@ def run(json_path: str | None = None, *, threads: int = 2, prior: str | None = N
     return result
 
 
+def _command_line(command: dict[str, Any] | None) -> str:
+    if not command:
+        return "the command in a fresh process: not measured in this result"
+    sec = command["seconds"]
+    return (f"the command in a fresh process (report.json seconds, median of {len(command['seeds'])}): "
+            f"{sec['shipped']:.2f} s as shipped, {sec['glibc_default_allocator']:.2f} s with glibc's default "
+            f"allocator (same PSNR: {command['same_psnr']})")
+
+
 def format_table(result: dict[str, Any]) -> str:
     """A plain-text summary of a :func:`run` result."""
     q, s, run = result["quality"], result["speed"], result["default_run"]
@@ -283,6 +335,7 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"default run ({len(run['starts'])} starts, {run['n_iter']} iterations, step rule {run['step_rule']}): "
              f"{run['seconds']:.2f} s, {run['gradients_per_iteration']:.2f} gradients and "
              f"{run['values_per_iteration']:.2f} values of the prior per iteration and start",
+             _command_line(result.get("command")),
              f"prior {result['prior']}, {len(q['phantom_seeds'])} held-out phantoms, "
              f"{problem['n']} px, {problem['n_angles']} angles, noise {problem['noise_level']}",
              "method   PSNR dB   SSIM   spread across starts (mean / max dB)"]
