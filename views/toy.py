@@ -401,9 +401,10 @@ def live_view(view: RunView) -> None:
         fig = landscape_figure(sources, minima=view.minima, paths=list(view.paths), frame_iters=frames,
                                frame_backdrop=which, titles=titles, start=start, names=view.names,
                                height=LANDSCAPE_HEIGHT)
-        st.plotly_chart(fig, key="toy_landscape", width="stretch")
+        # Both charts style themselves (SELF_STYLED): no Streamlit theme pass in the browser.
+        st.plotly_chart(fig, key="toy_landscape", width="stretch", theme=None)
     st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
-                    width="stretch")
+                    width="stretch", theme=None)
 
 
 def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
@@ -420,8 +421,10 @@ def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarr
     table.loc[diverged, ["f(x_N)", "|grad f(x_N)|"]] = np.nan
     colours = [f"color: {colour}" for colour, _ in styles]
     styled = table.style.apply(lambda column: colours, subset=[""]).format(
-        {"f(x_N)": "{:.4g}", "|grad f(x_N)|": "{:.3g}"}, na_rep="-")
-    st.dataframe(styled, hide_index=True, width="stretch")
+        {"f(x_N)": "{:.4g}", "|grad f(x_N)|": "{:.3g}"}, na_rep="-").hide(axis="index")
+    # A static table (at most 20 rows): the page then needs no interactive data grid in the browser, which took
+    # main-thread time from the first figure.
+    st.table(styled, border="horizontal")
 
 
 def maps_view(params: ToyParams, minima: np.ndarray) -> None:
