@@ -33,7 +33,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_toy_most_starts_at_once():
     at = _page("toy", {"starts": "random", "k": str(MAX_STARTS), "n_iter": "200"})
     assert not at.exception and not at.warning
-    assert len(at.dataframe[0].value) == MAX_STARTS
+    assert len(at.table[0].value) == MAX_STARTS
 
 
 def test_toy_one_iteration_and_the_smallest_step():
