@@ -19,7 +19,7 @@ GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 # defaults an 8 MB block is mapped on its own and unmapped by free(); with the explorer's thresholds it comes
 # from the heap and stays there for the next iteration.
 PROBE = """
-import ctypes, sys
+import ctypes
 from explorer.core.allocator import keep_freed_memory
 def rss():
     return int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS:')).split()[1])

@@ -1,10 +1,10 @@
 """Keep freed memory in the process, so that a solver loop does not page-fault its buffers back in every step.
 
 One energy gradient of the CT prior (batch 4, 64 x 64) allocates and frees activations of 1-4 MB each. Under
-glibc's default malloc the freed top of the heap is returned to the kernel whenever it passes a threshold that
-starts near 256 kB, and the next iteration touches fresh pages again: the default CT run (200 iterations, four
-starts) measured 11.4-12.2 s that way and 7.8-9.3 s with the thresholds below (this 2-core machine, same results
-bit for bit; `bench/results/ct.json`). A fixed mmap threshold of 32 MB (glibc's largest) serves every activation
+glibc's default malloc the freed top of the heap goes back to the kernel whenever it passes the trim threshold
+(128 kB at start, raised as glibc adapts), and the next iteration page-faults fresh pages in again: the default CT
+command (200 iterations, four starts) measured 9.3-11.4 s that way and 6.7-7.4 s with the thresholds below (the
+project's 2-core machine, interleaved runs, the same iterates bit for bit; README, "CT at interactive speed"). A fixed mmap threshold of 32 MB (glibc's largest) serves every activation
 from the heap, and a trim threshold of 256 MB keeps up to that much freed heap for reuse: a long-lived server or a
 command that solves repeatedly holds at most that much more resident memory than it uses at its peak.
 

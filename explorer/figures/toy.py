@@ -27,9 +27,10 @@ LABEL_COLOURS = ("#d9d9d9", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd")  # not c
 _BACKDROP_PX = 320  # side of the landscape image in pixels; the browser smooths it to the chart's size
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 _EPS = 1e-3  # offset of the log-scaled contours, so the minima show as distinct rings
-# The landscape styles itself, for `st.plotly_chart(..., theme=None)`: Streamlit's chart theme costs the browser
-# ~0.2 s on the first figure (measured, new visitors on a warm server) and painted a white frame around the plot
-# on a dark page. A transparent paper and one mid grey for every label read on light and dark pages alike.
+# The landscape and the diagnostics style themselves, for `st.plotly_chart(..., theme=None)`: Streamlit's chart
+# theme cost the browser ~0.2 s on the first figure (new visitors on a warm server, README) and painted a white
+# frame around the landscape on a dark page. A transparent paper and one mid grey for every label read on light
+# and dark pages alike.
 NEUTRAL_TEXT = "#808495"
 NEUTRAL_GRID = "rgba(128, 132, 149, 0.25)"
 SELF_STYLED = dict(template="none", paper_bgcolor="rgba(0,0,0,0)",
