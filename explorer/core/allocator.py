@@ -4,9 +4,10 @@ One energy gradient of the CT prior (batch 4, 64 x 64) allocates and frees activ
 glibc's default malloc the freed top of the heap goes back to the kernel whenever it passes the trim threshold
 (128 kB at start, raised as glibc adapts), and the next iteration page-faults fresh pages in again: the default CT
 command (200 iterations, four starts) measured 9.3-11.4 s that way and 6.7-7.4 s with the thresholds below (the
-project's 2-core machine, interleaved runs, the same iterates bit for bit; README, "CT at interactive speed"). A fixed mmap threshold of 32 MB (glibc's largest) serves every activation
-from the heap, and a trim threshold of 256 MB keeps up to that much freed heap for reuse: a long-lived server or a
-command that solves repeatedly holds at most that much more resident memory than it uses at its peak.
+project's 2-core machine, interleaved runs, the same iterates bit for bit; README, "CT at interactive speed").
+A fixed mmap threshold of 32 MB (glibc's largest) serves every activation from the heap, and a trim threshold of
+256 MB keeps up to that much freed heap for reuse: a long-lived server or a command that solves repeatedly holds
+at most that much more resident memory than it uses at its peak.
 
 Only glibc has these knobs; elsewhere (macOS, Windows, musl) `keep_freed_memory` does nothing and says so.
 The environment can override it: when MALLOC_TRIM_THRESHOLD_ or MALLOC_MMAP_THRESHOLD_ is set, the user's

@@ -218,7 +218,7 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     fig.update_layout(
         images=images(start),
         title=dict(text=titles[start], x=0.01),
-        height=height, margin=dict(l=10, r=10, t=40, b=10), uirevision="toy-landscape",
+        height=height, margin=_MARGIN, uirevision="toy-landscape",
         plot_bgcolor="white", **SELF_STYLED,
         legend=dict(orientation="h", yanchor="top", y=-0.19, x=0),
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.085, xanchor="left", yanchor="top",
@@ -292,10 +292,9 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
                   line=dict(color="crimson", width=1.5))
     fig.update_xaxes(title_text="iteration k", row=rows, col=1)
     fig.update_annotations(font_size=12, x=0.0, xanchor="left")
-    fig.update_yaxes(tickfont_size=10)
     # Self-styled like the landscape; the empty template leaves margins and grid to us.
     fig.update_xaxes(showgrid=False, zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor=NEUTRAL_GRID, zeroline=False, automargin=True)
+    fig.update_yaxes(tickfont_size=10, gridcolor=NEUTRAL_GRID, zeroline=False, automargin=True)
     fig.update_layout(height=height, margin=_MARGIN, uirevision="toy-diagnostics", showlegend=False,
                       plot_bgcolor="rgba(0,0,0,0)", **SELF_STYLED)
     return fig
