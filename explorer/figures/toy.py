@@ -33,8 +33,10 @@ _EPS = 1e-3  # offset of the log-scaled contours, so the minima show as distinct
 # and dark pages alike.
 NEUTRAL_TEXT = "#808495"
 NEUTRAL_GRID = "rgba(128, 132, 149, 0.25)"
+# The modebar (shown on hover) too: without the theme plotly gave it an opaque grey box over the chart's title.
 SELF_STYLED = dict(template="none", paper_bgcolor="rgba(0,0,0,0)",
-                   font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color=NEUTRAL_TEXT))
+                   font=dict(family='"Source Sans", "Source Sans Pro", sans-serif', color=NEUTRAL_TEXT),
+                   modebar=dict(bgcolor="rgba(0,0,0,0)", color=NEUTRAL_TEXT, activecolor="#ff4b4b"))
 
 
 def start_style(i: int) -> tuple[str, str]:
@@ -235,9 +237,10 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                              for k in frame_iters])],
     )
     _equal_aspect(fig, window)
-    # Without a theme the tick labels sit on the axes, and the two -10s would meet at the corner.
-    fig.update_xaxes(showgrid=False, zeroline=False, ticklabelstandoff=4)
-    fig.update_yaxes(showgrid=False, zeroline=False, ticklabelstandoff=12)
+    # Without a theme the tick labels sit on the axes, and the two -10s would meet at the corner; automargin keeps
+    # them inside the chart where it is narrow (at 1280 x 720 the y labels were cut off).
+    fig.update_xaxes(showgrid=False, zeroline=False, ticklabelstandoff=4, automargin=True)
+    fig.update_yaxes(showgrid=False, zeroline=False, ticklabelstandoff=12, automargin=True)
     return fig
 
 
