@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.app.tables import read_html_table
 from explorer.app.urlstate import MAX_STARTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_toy_most_starts_at_once():
     at = _page("toy", {"starts": "random", "k": str(MAX_STARTS), "n_iter": "200"})
     assert not at.exception and not at.warning
-    assert len(at.table[0].value) == MAX_STARTS
+    assert len(read_html_table(at.html[0].proto.body)) == MAX_STARTS
 
 
 def test_toy_one_iteration_and_the_smallest_step():

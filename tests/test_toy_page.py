@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.app.tables import read_html_table
 from explorer.app.urlstate import ToyParams, toy_params_to_query
 from explorer.figures.toy import NEUTRAL_TEXT
 
@@ -52,6 +53,11 @@ def _opening_frame(at: AppTest) -> int:
     return int(slider["steps"][slider.get("active", 0)]["label"])
 
 
+def _results(at: AppTest):
+    """The results table's cells, as the page shows them."""
+    return read_html_table(at.html[0].proto.body)
+
+
 def _warnings(at: AppTest) -> list[str]:
     # Pages escape the text of warnings; the words are what the reader sees.
     return [w.value.replace("\\", "").replace("\u2060", "") for w in at.warning]
@@ -68,7 +74,7 @@ def test_default_run(app: AppTest) -> None:
     assert {"toy-landscape", "toy-diagnostics"} <= set(charts)
     assert _iteration(app) == ToyParams().n_iter
     assert _warnings(app) == []
-    assert app.table[0].value["ends at"].tolist() == ["x*"]  # the authors' first GNC path reaches x*
+    assert _results(app)["ends at"].tolist() == ["x*"]  # the authors' first GNC path reaches x*
 
 
 def test_both_charts_are_sent_self_styled_without_streamlits_theme(app: AppTest) -> None:
@@ -80,6 +86,22 @@ def test_both_charts_are_sent_self_styled_without_streamlits_theme(app: AppTest)
         assert layout["paper_bgcolor"] == "rgba(0,0,0,0)" and layout["font"]["color"] == NEUTRAL_TEXT, name
         # Plotly's empty "none" template, not Streamlit's (whose placeholder colours only its theme pass replaces).
         assert "layout" not in layout["template"] and "#000001" not in json.dumps(layout), name
+
+
+def test_a_second_visitor_gets_the_figures_already_built(app: AppTest, monkeypatch) -> None:
+    """The first figure of a new session on a warm server comes from the figure cache, not a rebuild."""
+    import explorer.figures.toy as figures
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("figure rebuilt")
+
+    monkeypatch.setattr(figures, "landscape_figure", refuse)
+    monkeypatch.setattr(figures, "diagnostics_figure", refuse)
+    again = _page()
+    assert not again.exception
+    assert _charts(again) == _charts(app)
+    changed = _page({"t_max": "2.5"})  # other settings: built anew, so the refusal shows
+    assert changed.exception
 
 
 def test_default_run_writes_its_state_to_the_url(app: AppTest) -> None:
@@ -156,26 +178,26 @@ def test_preset_sets_method_and_t_max() -> None:
     assert at.selectbox(key="toy_method").value == "gradient-like"
     assert at.selectbox(key="toy_step_rule").value == "armijo"
     assert at.number_input(key="toy_t_max").value == pytest.approx(0.152)
-    assert at.table[0].value["start"].tolist() == ["1: (2.12, -5.56)"]
+    assert _results(at)["start"].tolist() == ["1: (2.12, -5.56)"]
 
 
 def test_random_typed_and_grid_starts() -> None:
     at = _page({"n_iter": "100"})
     at.radio(key="toy_starts").set_value("random").run()
     at.number_input(key="toy_k").set_value(4).run()
-    assert not at.exception and len(at.table[0].value) == 4
-    first = at.table[0].value["start"].tolist()
+    assert not at.exception and len(_results(at)) == 4
+    first = _results(at)["start"].tolist()
     at.number_input(key="toy_seed").set_value(1).run()
-    assert at.table[0].value["start"].tolist() != first
+    assert _results(at)["start"].tolist() != first
     at.radio(key="toy_starts").set_value("typed").run()
     at.text_input(key="toy_points").input("1, 2; -3, 4; 5, 5").run()
-    assert not at.exception and len(at.table[0].value) == 3
+    assert not at.exception and len(_results(at)) == 3
     at.text_input(key="toy_points").input("1, 2, 3").run()
     assert not at.exception and any("points" in w for w in _warnings(at))
     at.radio(key="toy_starts").set_value("grid").run()
     at.multiselect(key="toy_picks").set_value(["-8, -8", "0, 4", "8, 8"]).run()
     assert not at.exception
-    assert at.table[0].value["start"].tolist() == ["1: (-8, -8)", "2: (0, 4)", "3: (8, 8)"]
+    assert _results(at)["start"].tolist() == ["1: (-8, -8)", "2: (0, 4)", "3: (8, 8)"]
 
 
 def test_maps_button_shows_basin_reach_and_rate() -> None:
@@ -220,7 +242,7 @@ def test_query_params_reproduce_the_view() -> None:
     assert at.select_slider(key="toy_t").value == 0.5
     assert "t = 0.5" in _charts(at)["toy-landscape"]["layout"]["title"]["text"]
     assert _opening_frame(at) == 120
-    assert at.table[0].value["start"].tolist() == ["1: (2.12, -5.56)", "2: (4, 4)"]
+    assert _results(at)["start"].tolist() == ["1: (2.12, -5.56)", "2: (4, 4)"]
     # The URL written back names the same view, so a copied link reproduces it.
     again = _page({k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()})
     assert _iteration(again) == 120
@@ -246,7 +268,7 @@ def test_divergent_step_warns_naming_the_starts() -> None:
     diverged = [w for w in _warnings(at) if "Diverged" in w]
     assert len(diverged) == 1
     assert "(-3.94, -7.17)" in diverged[0] and "(9.19, 4.14)" in diverged[0]
-    assert set(at.table[0].value["ends at"]) == {"diverged"}
+    assert set(_results(at)["ends at"]) == {"diverged"}
 
 
 def test_inconsistent_widgets_warn_instead_of_raising() -> None:

@@ -19,6 +19,7 @@ from explorer.core import schedules
 from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
 from explorer.app.plain import summary
+from explorer.app.tables import html_table
 from explorer.figures.toy import (START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
                                   landscape_figure, rate_figure, reach_figure, start_style)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
@@ -56,11 +57,15 @@ export default function (component) {
     chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.label); settle(); });
     chart.on("plotly_animated", settle);
     chart.on("plotly_animationinterrupted", settle);
-    // Make the frame the chart opens on plotly's current one, so Play continues from it (not from frame 0).
-    if (window.Plotly) {
-      window.Plotly.animate(chart, [String(shown)], { frame: { duration: 0, redraw: false },
-                                                      transition: { duration: 0 }, mode: "immediate" });
-    }
+    // Make the frame the chart opens on plotly's current one, so Play continues from it (not from frame 0);
+    // after the first paint, which this would otherwise hold up by up to ~80 ms on a new visit.
+    const current = shown;
+    requestAnimationFrame(() => setTimeout(() => {
+      if (window.Plotly && chart.isConnected) {
+        window.Plotly.animate(chart, [String(current)], { frame: { duration: 0, redraw: false },
+                                                           transition: { duration: 0 }, mode: "immediate" });
+      }
+    }, 0));
   };
   hook();
   const poll = setInterval(hook, 400);
@@ -127,6 +132,22 @@ def cached_basin(method: str, step_rule: str, step_size: float, schedule: str, t
     rule = make_step_rule(step_rule, step_size)
     return analysis.run_grid(problem, make_method(method), rule, t_max=t_max, n_iter=n_iter,
                              grid=grid, schedule=schedule)
+
+
+# The figures, kept as built: a new visitor, a link or a control set back shows a figure already made (building
+# the landscape, 101 frames of a default run, took ~0.1 s, and the server's time then slowed the browser's
+# download of the chart script on a 2-core machine). Resources, not data: a cached plotly figure would be
+# rebuilt, and validated again, on every unpickling. `st.plotly_chart` only reads them.
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_landscape(sources: tuple[str, ...], minima: np.ndarray, paths: np.ndarray, frames: tuple[int, ...],
+                     which: tuple[int, ...], titles: tuple[str, ...], start: int, names: tuple[str, ...]):
+    return landscape_figure(sources, minima=minima, paths=list(paths), frame_iters=frames, frame_backdrop=which,
+                            titles=titles, start=start, names=names, height=LANDSCAPE_HEIGHT)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_diagnostics(records: dict[str, np.ndarray], iteration: int, names: tuple[str, ...]):
+    return diagnostics_figure(records, iteration, names=names)
 
 
 @st.cache_resource
@@ -398,33 +419,31 @@ def live_view(view: RunView) -> None:
     titles = ([f"F(x, t) at t = t_k = {_t_at(view, k):.3g}, iteration k = {k}" for k in frames] if follow
               else [f"F(x, t) at t = {t:g}"] * len(frames))
     with left:
-        fig = landscape_figure(sources, minima=view.minima, paths=list(view.paths), frame_iters=frames,
-                               frame_backdrop=which, titles=titles, start=start, names=view.names,
-                               height=LANDSCAPE_HEIGHT)
+        fig = cached_landscape(tuple(sources), view.minima, view.paths, tuple(frames), tuple(which), tuple(titles),
+                               start, view.names)
         # Both charts style themselves (SELF_STYLED): no Streamlit theme pass in the browser.
         st.plotly_chart(fig, key="toy_landscape", width="stretch", theme=None)
-    st.plotly_chart(diagnostics_figure(view.records, iteration, names=view.names), key="toy_diagnostics",
+    st.plotly_chart(cached_diagnostics(view.records, iteration, view.names), key="toy_diagnostics",
                     width="stretch", theme=None)
 
 
 def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
     """Where each start ended: the minimum it reached, f and |grad f| there; each start in its charts' colour."""
     styles = [start_style(i) for i in range(len(view.names))]
+
+    def number(value: float, spec: str) -> str:
+        return "-" if not math.isfinite(value) else format(value, spec)
+
     table = pd.DataFrame({
         "": [START_GLYPHS[symbol] for _, symbol in styles],
         "start": view.names,
         "x_N": [format_points([tuple(p)]) if np.isfinite(p).all() else "-" for p in result.final.round(4)],
-        "f(x_N)": result.f,
-        "|grad f(x_N)|": result.grad_norm,
+        "f(x_N)": ["-" if d else number(v, ".4g") for v, d in zip(result.f, diverged)],
+        "|grad f(x_N)|": ["-" if d else number(v, ".3g") for v, d in zip(result.grad_norm, diverged)],
         "ends at": [analysis.describe_end(f, view.minima, d) for f, d in zip(result.final, diverged)],
     })
-    table.loc[diverged, ["f(x_N)", "|grad f(x_N)|"]] = np.nan
-    colours = [f"color: {colour}" for colour, _ in styles]
-    styled = table.style.apply(lambda column: colours, subset=[""]).format(
-        {"f(x_N)": "{:.4g}", "|grad f(x_N)|": "{:.3g}"}, na_rep="-").hide(axis="index")
-    # A static table (at most 20 rows): the page then needs no interactive data grid in the browser, which took
-    # main-thread time from the first figure.
-    st.table(styled, border="horizontal")
+    # Static HTML (at most 20 rows), not `st.table`: see explorer/app/tables.py.
+    st.html(html_table(table, colours={"": [colour for colour, _ in styles]}, right=("f(x_N)", "|grad f(x_N)|")))
 
 
 def maps_view(params: ToyParams, minima: np.ndarray) -> None:
