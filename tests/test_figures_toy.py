@@ -121,6 +121,15 @@ def test_diagnostics_hide_zero_steps_on_the_log_axis() -> None:
     assert np.isnan(steps[1::2]).all() and (steps[::2] == 1).all()
 
 
+def test_diagnostics_label_every_few_decades_where_values_span_many() -> None:
+    records = _records(1, 200)
+    records["grad_norm"] = np.tile(np.logspace(0, -16, 200), (1, 1))  # a gradient falling to 1e-16
+    fig = diagnostics_figure(records, 0)
+    grad_axis = fig.layout.yaxis4
+    assert grad_axis.type == "log" and grad_axis.dtick >= 4  # at most ~5 labels, not 17 on top of each other
+    assert fig.layout.yaxis2.dtick == 1  # the step spans one decade: every power of ten
+
+
 def test_basin_map_has_labels_and_minima() -> None:
     coords = np.linspace(-10, 10, 5)
     labels = np.array([[-1, 0, 1, 2, 3]] * 5)

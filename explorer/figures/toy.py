@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -287,18 +288,23 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
                                                    "<extra></extra>"),
                           row=row, col=1)
         if log:
-            # Powers of ten only: the 2 and 5 between them crowd a short panel.
-            fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=row, col=1)
+            # Powers of ten only (the 2 and 5 between them crowd a short panel), and every few of them where the
+            # values span many decades (a gradient falling to 1e-16 gave 17 labels on top of each other).
+            positive = data[np.isfinite(data) & (data > 0)]
+            decades = float(np.log10(positive.max() / positive.min())) if positive.size else 0.0
+            fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 5)), exponentformat="power", row=row, col=1)
     fig.add_hline(y=0, line=dict(color="grey", width=1, dash="dot"), row=rows, col=1)
     fig.update_yaxes(range=[-1.05, 1.05], row=rows, col=1)
     fig.add_shape(type="line", x0=iteration, x1=iteration, xref="x", yref="paper", y0=0, y1=1,
                   line=dict(color="crimson", width=1.5))
     fig.update_xaxes(title_text="iteration k", row=rows, col=1)
     fig.update_annotations(font_size=12, x=0.0, xanchor="left")
-    # Self-styled like the landscape; the empty template leaves margins and grid to us.
-    fig.update_xaxes(showgrid=False, zeroline=False, automargin=True)
-    fig.update_yaxes(tickfont_size=10, gridcolor=NEUTRAL_GRID, zeroline=False, automargin=True)
-    fig.update_layout(height=height, margin=_MARGIN, uirevision="toy-diagnostics", showlegend=False,
+    # Self-styled like the landscape; the empty template leaves margins and grid to us. Fixed margins that fit
+    # the short tick labels here (powers of ten, t, f, a cosine) rather than automargins: sizing ten axes'
+    # margins from their labels took plotly ~50 ms of a new visitor's first figure.
+    fig.update_xaxes(showgrid=False, zeroline=False, automargin=False)
+    fig.update_yaxes(tickfont_size=10, gridcolor=NEUTRAL_GRID, zeroline=False, automargin=False)
+    fig.update_layout(height=height, margin=dict(_MARGIN, l=44, b=40), uirevision="toy-diagnostics", showlegend=False,
                       plot_bgcolor="rgba(0,0,0,0)", **SELF_STYLED)
     return fig
 
