@@ -117,3 +117,21 @@ def test_a_diverging_run_waits_for_the_kernels(setting):
     assert toy_fast._core_recorded(problem, x0, ts.numpy(), make_method("gd"), Fixed(1e6)) is None
     result = toy_fast.run_recorded(problem, x0, ts.numpy(), make_method("gd"), Fixed(1e6))
     assert result.diverged.all()
+
+
+@pytest.mark.slow
+def test_a_child_process_compiles_the_kernels_into_an_empty_cache(tmp_path, monkeypatch):
+    """The server's warm-up compiles in a niced child (the GIL and the CPU stay with the page) and then only loads
+    what the child cached: the child must run from wherever `explorer` lies and fill the cache."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # the child finds the package by its path, not by the working directory
+    assert toy_fast._compile_in_a_child()
+    # numba names a cached kernel <module>.<function>-<line>.py311.nbi (its index) and .nbc (the machine code)
+    indexed = {p.name.split(".")[1].split("-")[0] for p in tmp_path.rglob("fast.*.nbi")}
+    compiled = {p.name.split(".")[1].split("-")[0] for p in tmp_path.rglob("fast.*.nbc")}
+    assert {"_general", "_grad_f", "_tables"} <= indexed & compiled, (indexed, compiled)
+
+
+def test_a_child_that_cannot_start_leaves_the_compiling_to_this_process(monkeypatch):
+    monkeypatch.setattr(toy_fast.sys, "executable", "/nonexistent/python")
+    assert toy_fast._compile_in_a_child() is False

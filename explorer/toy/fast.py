@@ -12,9 +12,14 @@ objects): their positions in `explorer.core.registry`, bound to the names below 
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numba
@@ -562,24 +567,68 @@ def set_threads(n: int) -> None:
 
 _WARM = threading.Event()  # set once the kernels behind `record=True` runs are compiled or loaded in this process
 _WARMING = threading.Lock()
+_CHILD: list[subprocess.Popen] = []  # the compiling child while it runs, stopped if this process exits first
+_CHILD_NICE = 10
 
 
-def _warm_up() -> None:
+def _compile_here() -> None:
     """Compile (or load from numba's cache) the kernels a recorded run uses, on two starts and two iterations.
 
     Every recorded run goes through the one general kernel, whatever the method (an integer argument to it), so
     one run compiles all it needs.
     """
+    problem = ToyProblem()
+    x0 = np.array([[1.0, 1.0], [2.0, -3.0]])
+    run(problem, x0, np.array([1.0, 0.5]), make_method("gnc"), make_step_rule("fixed"), record=True)
+
+
+def _compile_in_a_child(timeout: float = 600.0) -> bool:
+    """Compile the kernels into numba's on-disk cache in a child process at a lower CPU priority; True if the
+    child finished cleanly.
+
+    Compiling in this process would hold the GIL for seconds (numba's typing and lowering are Python) while the
+    server builds a visitor's first page on the solver core, and on two cores it would take the CPU from the
+    browser too: the first visit after an installation waited 11-16 s for a figure that way, against 6-8 s with
+    the kernels cached. The child shares neither the GIL nor, being niced, the CPU when others want it.
+    """
+    root = str(Path(__file__).resolve().parents[2])  # where `explorer` imports from, installed or a checkout
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    # The child lowers its own priority (not `preexec_fn`, which is unsafe in a threaded server).
+    code = (f"import os; hasattr(os, 'nice') and os.nice({_CHILD_NICE}); "
+            "from explorer.toy import fast; fast._compile_here()")
     try:
-        problem = ToyProblem()
-        x0 = np.array([[1.0, 1.0], [2.0, -3.0]])
-        run(problem, x0, np.array([1.0, 0.5]), make_method("gnc"), make_step_rule("fixed"), record=True)
+        child = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return False
+    _CHILD.append(child)
+    try:
+        return child.wait(timeout) == 0
+    except subprocess.TimeoutExpired:
+        child.kill()
+        return False
+    finally:
+        _CHILD.remove(child)
+
+
+@atexit.register
+def _stop_child() -> None:
+    for child in list(_CHILD):
+        child.kill()
+
+
+def _warm_up() -> None:
+    """Make the kernels ready in this process: compiled by a child into the cache, then loaded from it here (a
+    fraction of a second). Where the cache cannot be written, or the child failed, they compile here."""
+    try:
+        _compile_in_a_child()
+        _compile_here()
     finally:
         _WARM.set()
 
 
 def start_warm_up() -> None:
-    """Begin compiling the kernels in a background thread (once per process); returns at once."""
+    """Begin making the kernels ready in a background thread (once per process); returns at once."""
     if not _WARM.is_set() and _WARMING.acquire(blocking=False):
         threading.Thread(target=_warm_up, name="toy-kernels-warm-up", daemon=True).start()
 
