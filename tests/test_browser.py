@@ -34,10 +34,17 @@ def _iteration(url: str) -> int:
     return int(parse_qs(urlparse(url).query)["it"][0])
 
 
+def _wait_for_charts(page, keys=("toy_landscape",)) -> None:
+    """Wait until each chart is drawn: the page can be idle while plotly's script is still loading."""
+    for key in keys:
+        page.wait_for_function(f"""() => {{ const gd = document.querySelector('.st-key-{key} .js-plotly-plot');
+            return gd && gd._fullLayout; }}""", timeout=120_000)
+
+
 def _frame_shown(page) -> int:
     """The iteration the landscape chart shows now: its slider's active step."""
     return int(page.evaluate("""() => { const gd = document.querySelector('.st-key-toy_landscape .js-plotly-plot');
-        const s = gd._fullLayout.sliders[0]; return Number(s.steps[s.active].label); }"""))
+        const s = gd._fullLayout.sliders[0]; return Number(s.steps[s.active].value); }"""))
 
 
 def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, app_url):
@@ -138,7 +145,44 @@ OVERLAPS = """(selector) => { const gd = document.querySelector(selector);
 def test_toy_charts_have_no_colliding_labels(page, app_url):
     page.goto(f"{app_url}/toy?starts=random&k=8")
     wait_for_app(page)
+    _wait_for_charts(page, ("toy_landscape", "toy_diagnostics"))
     for key in ("toy_landscape", "toy_diagnostics"):
         selector = f".st-key-{key} .js-plotly-plot"
         assert page.locator(selector).count() == 1
         assert page.evaluate(OVERLAPS, selector) == [], key
+
+
+# The landscape's controls under the plot: the x-axis title and ticks, Play / Pause, the slider's rail, the legend.
+CONTROLS_OVERLAP = """(selector) => { const gd = document.querySelector(selector);
+    const parts = [...gd.querySelectorAll('.g-xtitle, .xtick text, .updatemenu-button, .slider-rail-rect, .legend .bg')]
+        .map(e => [e.getAttribute('class') + ' ' + (e.textContent || ''), e.getBoundingClientRect()])
+        .filter(([, r]) => r.width > 0 && r.height > 0);
+    const hits = [];
+    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+        const [a, p] = parts[i], [b, q] = parts[j];
+        if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+            hits.push(a + ' / ' + b);
+    }
+    return [parts.length, hits]; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1440, 900), (1280, 720)])
+def test_toy_controls_under_the_landscape_do_not_overlap(page, app_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{app_url}/toy")
+    wait_for_app(page)
+    _wait_for_charts(page)
+    count, hits = page.evaluate(CONTROLS_OVERLAP, ".st-key-toy_landscape .js-plotly-plot")
+    assert count >= 8 and hits == []  # title, ticks, two buttons, the rail and the legend were all found
+
+
+def test_toy_landscape_opens_at_its_settled_margins(page, app_url):
+    """At 1440 x 900 the default landscape's margins are already where plotly's automargins settle, so it is
+    drawn once when it mounts, not a second time with grown margins (a new visitor's first figure)."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{app_url}/toy")
+    wait_for_app(page)
+    _wait_for_charts(page)
+    size, margin = page.evaluate("""() => { const gd = document.querySelector('.st-key-toy_landscape .js-plotly-plot');
+        return [gd._fullLayout._size, gd.layout.margin]; }""")
+    assert {side: size[side] for side in "lrtb"} == {side: margin[side] for side in "lrtb"}

@@ -57,7 +57,7 @@ def test_landscape_has_line_minima_paths_and_playback(landscape) -> None:
     assert [f.name for f in fig.frames] == ["0", "4", "10"]
     assert list(fig.frames[2].traces) == list(range(3 + 2 * len(paths), len(fig.data)))
     np.testing.assert_allclose(fig.frames[2].data[1].x, [paths[0][10][0]], rtol=1e-6)
-    assert fig.layout.sliders[0].active == 1 and [s.label for s in fig.layout.sliders[0].steps] == ["0", "4", "10"]
+    assert fig.layout.sliders[0].active == 1 and [s.value for s in fig.layout.sliders[0].steps] == ["0", "4", "10"]
     assert fig.layout.images[0].source.startswith("data:image/") and fig.layout.images[0].layer == "below"
     assert fig.layout.yaxis.scaleanchor == "x"
     assert fig.layout.uirevision

@@ -50,7 +50,7 @@ def _iteration(at: AppTest) -> int:
 def _opening_frame(at: AppTest) -> int:
     """The iteration of the frame the landscape chart opens on (its slider's active step)."""
     slider = _charts(at)["toy-landscape"]["layout"]["sliders"][0]
-    return int(slider["steps"][slider.get("active", 0)]["label"])
+    return int(slider["steps"][slider.get("active", 0)]["value"])
 
 
 def _results(at: AppTest):
@@ -75,6 +75,8 @@ def test_default_run(app: AppTest) -> None:
     assert _iteration(app) == ToyParams().n_iter
     assert _warnings(app) == []
     assert _results(app)["ends at"].tolist() == ["x*"]  # the authors' first GNC path reaches x*
+    # Headings are Markdown, where t_1 ... t_N as plain text lost its underscores: the schedule's is typeset.
+    assert "Schedule $t_1 > \\dots > t_N$" in [heading.value for heading in app.subheader]
 
 
 def test_both_charts_are_sent_self_styled_without_streamlits_theme(app: AppTest) -> None:

@@ -52,9 +52,9 @@ export default function (component) {
     if (!chart || !chart.on || chart === hooked) return;
     hooked = chart;
     const slider = chart._fullLayout.sliders[0];
-    shown = sent = Number(slider.steps[slider.active].label);
+    shown = sent = Number(slider.steps[slider.active].value);
     chart.on("plotly_animatingframe", (e) => { shown = Number(e.name); });
-    chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.label); settle(); });
+    chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.value); settle(); });
     chart.on("plotly_animated", settle);
     chart.on("plotly_animationinterrupted", settle);
     // Make the frame the chart opens on plotly's current one, so Play continues from it (not from frame 0);
@@ -241,7 +241,7 @@ def solver_ui() -> None:
                      key=_key("step_rule"))
         st.number_input("b (fixed step, or first trial of the line search)", min_value=1e-8, max_value=1e9,
                         step=0.1, format="%g", key=_key("step_size"))
-        st.subheader("Schedule t_1 > ... > t_N")
+        st.subheader(r"Schedule $t_1 > \dots > t_N$")
         st.selectbox("Schedule", list(schedules.SCHEDULES), key=_key("schedule"))
         st.number_input("t_max", min_value=1e-4, max_value=100.0, step=0.1, format="%g", key=_key("t_max"))
         st.number_input("t_min", min_value=1e-6, max_value=1.0, step=1e-3, format="%g", key=_key("t_min"))
