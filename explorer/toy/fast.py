@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import atexit
 import math
-import os
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numba
@@ -591,14 +589,13 @@ def _compile_in_a_child(timeout: float = 600.0) -> bool:
     browser too: the first visit after an installation waited 11-16 s for a figure that way, against 6-8 s with
     the kernels cached. The child shares neither the GIL nor, being niced, the CPU when others want it.
     """
-    root = str(Path(__file__).resolve().parents[2])  # where `explorer` imports from, installed or a checkout
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    # The child lowers its own priority (not `preexec_fn`, which is unsafe in a threaded server).
-    code = (f"import os; hasattr(os, 'nice') and os.nice({_CHILD_NICE}); "
-            "from explorer.toy import fast; fast._compile_here()")
+    # The child imports from this process's path (a checkout or an installation alike) and lowers its own
+    # priority (not `preexec_fn`, which is unsafe in a threaded server).
+    code = (f"import sys; sys.path[:0] = {list(sys.path)!r}; import os; "
+            f"hasattr(os, 'nice') and os.nice({_CHILD_NICE}); from explorer.toy import fast; fast._compile_here()")
     try:
-        child = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
     except OSError:
         return False
     _CHILD.append(child)
