@@ -166,10 +166,12 @@ CONTROLS_OVERLAP = """(selector) => { const gd = document.querySelector(selector
     return [parts.length, hits]; }"""
 
 
-@pytest.mark.parametrize("width,height", [(1440, 900), (1280, 720)])
-def test_toy_controls_under_the_landscape_do_not_overlap(page, app_url, width, height):
+# Following t_k (the default) the slider has no current-value text; at a fixed t it has.
+@pytest.mark.parametrize("width,height,query", [(1440, 900, ""), (1280, 720, ""), (1440, 900, "?follow=0&t=1.0"),
+                                                (1280, 720, "?follow=0&t=1.0")])
+def test_toy_controls_under_the_landscape_do_not_overlap(page, app_url, width, height, query):
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"{app_url}/toy")
+    page.goto(f"{app_url}/toy{query}")
     wait_for_app(page)
     _wait_for_charts(page)
     count, hits = page.evaluate(CONTROLS_OVERLAP, ".st-key-toy_landscape .js-plotly-plot")

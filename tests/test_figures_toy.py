@@ -174,3 +174,20 @@ def test_rate_map_sorts_t_max_and_pins_the_log_range() -> None:
     assert fig.layout.yaxis.type == "log"
     np.testing.assert_allclose(fig.layout.yaxis.range, [-2, 1])
     assert any(s.y0 == 1.0 for s in fig.layout.shapes)
+
+
+def test_the_iteration_shown_is_named_at_a_fixed_t_and_following_t(landscape) -> None:
+    """Following t_k, each frame's title names k (the slider has no labels to draw); at a fixed t the frames do not
+    retitle the chart, so the slider's current value names it."""
+    paths = [_path(10, (0, 0))]
+    fixed = landscape_figure([backdrop_source(landscape[2])], minima=MINIMA, paths=paths, frame_iters=[0, 5, 10])
+    slider = fixed.layout.sliders[0]
+    assert slider.currentvalue.visible is not False and [s.label for s in slider.steps] == ["0", "5", "10"]
+    assert all(frame.layout.title.text is None for frame in fixed.frames)
+    sources = [backdrop_source(landscape[2]), backdrop_source(landscape[2] ** 2)]
+    following = landscape_figure(sources, minima=MINIMA, paths=paths, frame_iters=[0, 5, 10], frame_backdrop=[0, 0, 1],
+                                 titles=["k = 0", "k = 5", "k = 10"])
+    slider = following.layout.sliders[0]
+    assert slider.currentvalue.visible is False and {s.label for s in slider.steps} == {""}
+    assert [frame.layout.title.text for frame in following.frames] == ["k = 0", "k = 5", "k = 10"]
+    assert [s.value for s in slider.steps] == ["0", "5", "10"]  # what the page reads, either way

@@ -210,6 +210,7 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     # Following t_k, a frame switches which backdrop is visible (a flag, not the image: the images go to the
     # browser once) and needs a redraw for it; with one backdrop, frames move the paths alone.
     redraw = len(backdrops) > 1
+    named = not redraw  # the slider names the iteration where no frame retitles the chart
     def frame(j: int) -> dict:
         """Frame j as a plain dict (validated once with the others, like the traces of `moving`)."""
         out = dict(name=str(frame_iters[j]), data=moving(j), traces=moving_indices)
@@ -232,12 +233,14 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                           pad=dict(t=0, r=6), showactive=False,
                           buttons=[dict(label="Play", method="animate", args=[None, play]),
                                    dict(label="Pause", method="animate", args=[[None], pause])])],
-        # A step's value is its iteration (the page reads it); no labels and no current-value text, which the
-        # title already shows: plotly draws and measures a label for each of the 101 steps on every draw (~75 ms
-        # of a new visitor's first figure).
-        sliders=[dict(active=start, x=0.28, len=0.72, y=-0.07, yanchor="top", pad=dict(t=24, b=0),
-                      currentvalue=dict(visible=False), ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)",
-                      steps=[dict(label="", value=str(k), method="animate",
+        # A step's value is its iteration (the page reads it). Following t_k every frame retitles the chart with
+        # its k, so the steps need no labels and the slider no current-value text: plotly draws and measures a
+        # label for each of the 101 steps on every draw (~75 ms of a new visitor's first figure). At a fixed t
+        # the frames only move the paths, and the slider's current value names the iteration (labels hidden).
+        sliders=[dict(active=start, x=0.28, len=0.72, y=-0.07, yanchor="top", pad=dict(t=0 if named else 24, b=0),
+                      currentvalue=dict(prefix="k = ", visible=named, xanchor="right", font=dict(color=NEUTRAL_TEXT)),
+                      font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)",
+                      steps=[dict(label=str(k) if named else "", value=str(k), method="animate",
                                   args=[[str(k)], dict(frame=dict(duration=0, redraw=redraw),
                                                        transition=dict(duration=0), mode="immediate")])
                              for k in frame_iters])],
