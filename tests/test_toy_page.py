@@ -106,6 +106,20 @@ def test_a_second_visitor_gets_the_figures_already_built(app: AppTest, monkeypat
     assert changed.exception
 
 
+def test_a_second_visitor_gets_the_figures_already_converted(app: AppTest, monkeypatch) -> None:
+    """The kept figures are frozen: a new session sends their plain form as made, without plotly converting them
+    (for the landscape a copy and 400-odd array encodings) again."""
+    import plotly.graph_objects as go
+
+    def refuse(self):
+        raise AssertionError("figure converted again")
+
+    monkeypatch.setattr(go.Figure, "to_dict", refuse)
+    again = _page()
+    assert not again.exception
+    assert _charts(again) == _charts(app)
+
+
 def test_default_run_writes_its_state_to_the_url(app: AppTest) -> None:
     query = {k: v for k, v in app.query_params.items()}
     assert query["method"] in ("gnc", ["gnc"])

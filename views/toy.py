@@ -20,6 +20,7 @@ from explorer.toy import fast as toy_fast
 from explorer.app.memo import Memo
 from explorer.app.plain import summary
 from explorer.app.tables import html_table
+from explorer.figures.frozen import freeze
 from explorer.figures.toy import (START_GLYPHS, backdrop_source, basin_figure, diagnostics_figure,
                                   landscape_figure, rate_figure, reach_figure, start_style)
 from explorer.core.registry import METHODS, STEP_RULES, make_method, make_step_rule
@@ -137,17 +138,19 @@ def cached_basin(method: str, step_rule: str, step_size: float, schedule: str, t
 # The figures, kept as built: a new visitor, a link or a control set back shows a figure already made (building
 # the landscape, 101 frames of a default run, took ~0.1 s, and the server's time then slowed the browser's
 # download of the chart script on a 2-core machine). Resources, not data: a cached plotly figure would be
-# rebuilt, and validated again, on every unpickling. `st.plotly_chart` only reads them.
+# rebuilt, and validated again, on every unpickling. `st.plotly_chart` only reads them, and frozen (see
+# explorer/figures/frozen.py) they are converted for sending once, not on every run.
 @st.cache_resource(max_entries=8, show_spinner=False)
 def cached_landscape(sources: tuple[str, ...], minima: np.ndarray, paths: np.ndarray, frames: tuple[int, ...],
                      which: tuple[int, ...], titles: tuple[str, ...], start: int, names: tuple[str, ...]):
-    return landscape_figure(sources, minima=minima, paths=list(paths), frame_iters=frames, frame_backdrop=which,
-                            titles=titles, start=start, names=names, height=LANDSCAPE_HEIGHT)
+    return freeze(landscape_figure(sources, minima=minima, paths=list(paths), frame_iters=frames,
+                                   frame_backdrop=which, titles=titles, start=start, names=names,
+                                   height=LANDSCAPE_HEIGHT))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def cached_diagnostics(records: dict[str, np.ndarray], iteration: int, names: tuple[str, ...]):
-    return diagnostics_figure(records, iteration, names=names)
+    return freeze(diagnostics_figure(records, iteration, names=names))
 
 
 @st.cache_resource
