@@ -77,6 +77,8 @@ def test_default_run(app: AppTest) -> None:
     assert _results(app)["ends at"].tolist() == ["x*"]  # the authors' first GNC path reaches x*
     # Headings are Markdown, where t_1 ... t_N as plain text lost its underscores: the schedule's is typeset.
     assert "Schedule $t_1 > \\dots > t_N$" in [heading.value for heading in app.subheader]
+    # Following t_k the title names the iteration first: at 1280 x 720 the chart's toolbar covers the title's end.
+    assert _charts(app)["toy-landscape"]["layout"]["title"]["text"].startswith(f"k = {ToyParams().n_iter}, t_k = ")
 
 
 def test_both_charts_are_sent_self_styled_without_streamlits_theme(app: AppTest) -> None:
