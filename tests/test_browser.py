@@ -47,6 +47,25 @@ def _frame_shown(page) -> int:
         const s = gd._fullLayout.sliders[0]; return Number(s.steps[s.active].value); }"""))
 
 
+def _count_frames(page) -> None:
+    """Record in window.__frames the name of every frame the landscape chart plays from now on."""
+    page.evaluate("""() => { window.__frames = [];
+        document.querySelector('.st-key-toy_landscape .js-plotly-plot')
+            .on('plotly_animatingframe', (e) => window.__frames.push(e.name)); }""")
+
+
+def test_play_clicked_as_the_chart_appears_plays_on_from_the_shown_iteration(page, app_url):
+    """A visitor who presses Play at once: playback runs from the link's iteration and is not stopped by the
+    page's own set-up of the chart (it once was, by a deferred animate to the shown frame)."""
+    page.goto(f"{app_url}/toy?it=200&frame=10&follow=0")
+    play = '.st-key-toy_landscape .js-plotly-plot .updatemenu-button'
+    page.wait_for_function(f"() => !!document.querySelector('{play}')", timeout=120_000, polling="raf")
+    _count_frames(page)
+    page.locator(play).filter(has_text="Play").click()
+    page.wait_for_function("() => window.__frames.length >= 20", timeout=60_000)
+    assert page.evaluate("() => window.__frames.slice(0, 2)") == ["210", "220"]
+
+
 def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, app_url):
     page.goto(f"{app_url}/toy?it=200&frame=10&follow=0")
     wait_for_app(page)
@@ -55,11 +74,14 @@ def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, ap
     page.wait_for_function("() => window.location.search.includes('it=210')", timeout=60_000)
     wait_for_app(page)
     chart = '.st-key-toy_landscape .js-plotly-plot'
-    page.evaluate(f"""() => {{ window.__frames = 0;
-        document.querySelector('{chart}').on('plotly_animatingframe', () => window.__frames++); }}""")
+    # Step mounts a new chart: wait for it to show iteration 210, named as plotly's current frame.
+    page.wait_for_function(f"""() => {{ const gd = document.querySelector('{chart}');
+        return gd && gd._fullLayout && gd._fullLayout._currentFrame === '210'; }}""", timeout=60_000)
+    _count_frames(page)
     # Play runs plotly frames in the page: no server rerun while it plays.
     page.locator(f"{chart} .updatemenu-button").filter(has_text="Play").click()
-    page.wait_for_function("() => window.__frames >= 20", timeout=60_000)
+    page.wait_for_function("() => window.__frames.length >= 20", timeout=60_000)
+    assert page.evaluate("() => window.__frames[0]") == "220"  # Play continues from the iteration Step showed
     assert page.locator('[data-testid="stStatusWidget"]').count() == 0
     page.locator(f"{chart} .updatemenu-button").filter(has_text="Pause").click()
     paused = _frame_shown(page)

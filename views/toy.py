@@ -38,6 +38,10 @@ BACKDROP_GRID = 101  # F(., t) is evaluated on this many points a side for the l
 # Playback and the chart's slider run in the browser; this script, mounted beside the chart, tells the server
 # the iteration shown once the picture stops (playback ended or paused, slider let go), so the diagnostics, the
 # table and the link follow it. Debounced: dragging the slider sends one value, not one per step.
+# Play continues from plotly's current frame, the name Plotly.animate writes to _fullLayout._currentFrame as
+# each frame shows. A figure opens on the shown iteration without animating to it, so the script names that
+# frame itself, at once, whenever a chart mounts (Step, Reset and End mount a new one): a deferred
+# Plotly.animate here raced a quick click on Play and stopped the playback it had just started.
 SYNC_JS = """
 export default function (component) {
   const { setTriggerValue } = component;
@@ -50,27 +54,24 @@ export default function (component) {
   };
   const hook = () => {
     const chart = document.querySelector(".st-key-toy_landscape .js-plotly-plot");
-    if (!chart || !chart.on || chart === hooked) return;
+    if (!chart || chart === hooked || !chart.on || !chart._fullLayout) return;
+    const slider = (chart._fullLayout.sliders || [])[0];
+    if (!slider || !slider.steps || !slider.steps[slider.active]) return;
     hooked = chart;
-    const slider = chart._fullLayout.sliders[0];
     shown = sent = Number(slider.steps[slider.active].value);
+    chart._fullLayout._currentFrame = String(shown);
     chart.on("plotly_animatingframe", (e) => { shown = Number(e.name); });
     chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.value); settle(); });
     chart.on("plotly_animated", settle);
     chart.on("plotly_animationinterrupted", settle);
-    // Make the frame the chart opens on plotly's current one, so Play continues from it (not from frame 0);
-    // after the first paint, which this would otherwise hold up by up to ~80 ms on a new visit.
-    const current = shown;
-    requestAnimationFrame(() => setTimeout(() => {
-      if (window.Plotly && chart.isConnected) {
-        window.Plotly.animate(chart, [String(current)], { frame: { duration: 0, redraw: false },
-                                                           transition: { duration: 0 }, mode: "immediate" });
-      }
-    }, 0));
   };
+  // Hooked as soon as plotly draws the chart, before a click can reach its Play button; hook() at once for a
+  // chart drawn before this script mounted; the poll for one whose layout was ready only after its last DOM change.
+  const observer = new MutationObserver(hook);
+  observer.observe(document.body, { childList: true, subtree: true });
   hook();
   const poll = setInterval(hook, 400);
-  return () => { clearInterval(poll); clearTimeout(timer); };
+  return () => { observer.disconnect(); clearInterval(poll); clearTimeout(timer); };
 }
 """
 CONVEXITY_GRID = 41  # grid side for the convexity threshold bisection (the threshold agrees with 101 here)
