@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from explorer import cli
-from explorer.priors.training import (TrainConfig, distillation_loss, dsm_loss, init_state, load_checkpoint, main,
+from explorer.priors.training import (TrainConfig, check_config, distillation_loss, dsm_loss, init_state, load_checkpoint, main,
                                       sample_t, train, train_step)
 
 
@@ -226,3 +226,16 @@ def test_an_interrupted_checkpoint_write_keeps_the_previous_checkpoint(tmp_path,
     with pytest.raises(KeyboardInterrupt):
         training.save_checkpoint(state, config)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temporary file left behind either
+
+
+def test_sample_t_lower_small_end_reaches_small_noise_levels():
+    t = sample_t(20000, torch.Generator().manual_seed(1), small_t_share=1.0, t_small_min=1e-5)
+    assert t.min() >= 1e-5 and t.max() <= 1
+    # Log-uniform on [1e-5, 1]: P(t < 1e-3) = 2/5.
+    assert abs(float((t < 1e-3).double().mean()) - 0.4) < 0.02
+
+
+def test_t_small_min_out_of_range_is_refused(tmp_path):
+    for bad in (0.0, 1e-7, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="--t-small-min"):
+            check_config(tiny(tmp_path, t_small_min=bad))

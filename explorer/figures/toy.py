@@ -303,7 +303,7 @@ def diagnostics_figure(records: Mapping[str, np.ndarray], iteration: int, *, nam
             fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 5)), exponentformat="power", row=row, col=1)
     fig.add_hline(y=0, line=dict(color="grey", width=1, dash="dot"), row=rows, col=1)
     fig.update_yaxes(range=[-1.05, 1.05], row=rows, col=1)
-    fig.add_shape(type="line", x0=iteration, x1=iteration, xref="x", yref="paper", y0=0, y1=1,
+    fig.add_shape(type="line", name="cursor", x0=iteration, x1=iteration, xref="x", yref="paper", y0=0, y1=1,
                   line=dict(color="crimson", width=1.5))
     fig.update_xaxes(title_text="iteration k", row=rows, col=1)
     fig.update_annotations(font_size=12, x=0.0, xanchor="left")

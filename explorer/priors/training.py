@@ -37,7 +37,7 @@ from explorer.priors.unet import DEFAULT_CHANNELS, EnergyUNet, energy_and_score
 from explorer.priors.weights import model_config, save_weights
 
 T_EPS = 1e-5  # smallest t seen in training (the paper's t ~ U(1e-5, 1))
-T_SMALL_MIN = 1e-3  # lower end of the log-uniform share: the solver's t_min
+T_SMALL_MIN = 1e-3  # default lower end of the log-uniform share: the CT solver's t_min
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class TrainConfig:
     channels: tuple[int, ...] = DEFAULT_CHANNELS  # U-Net channels per level
     ema: float = 0.999  # EMA decay of the weights
     clip: float = 1.0  # gradient-norm clipping
-    small_t_share: float = 0.5  # share of t drawn log-uniform in [1e-3, 1] instead of U(1e-5, 1)
+    small_t_share: float = 0.5  # share of t drawn log-uniform in [t_small_min, 1] instead of U(1e-5, 1)
+    t_small_min: float = T_SMALL_MIN  # lower end of that log-uniform share (1e-4: s(t) down to 0.003)
     seed: int = 0  # seeds the network init and the data stream
     bf16: bool = False  # bfloat16 autocast for the network
     device: str = "cpu"  # torch device
@@ -87,6 +88,7 @@ def check_config(config: TrainConfig) -> None:
         ("--lr", config.lr, 0 < config.lr <= 10, "a number in (0, 10]"),
         ("--ema", config.ema, 0 <= config.ema < 1, "a number in [0, 1)"),
         ("--small-t-share", config.small_t_share, 0 <= config.small_t_share <= 1, "a number in [0, 1]"),
+        ("--t-small-min", config.t_small_min, T_EPS <= config.t_small_min < 1, f"a number in [{T_EPS:g}, 1)"),
         ("--ckpt-every", config.ckpt_every, 0 < config.ckpt_every <= 1e9, "a number of seconds in (0, 1e9]"),
         ("--log-every", config.log_every, 1 <= config.log_every <= 10**9, "an integer in [1, 1e9]"),
     ]
@@ -121,15 +123,17 @@ def loss_log_path(config: TrainConfig) -> Path:
     return Path(config.log) if config.log else Path(config.ckpt_dir) / "loss.csv"
 
 
-def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5) -> torch.Tensor:
-    """Training times, shape (batch,), float64: a mixture of U(1e-5, 1) and log-uniform on [1e-3, 1].
+def sample_t(batch: int, generator: torch.Generator, small_t_share: float = 0.5,
+             t_small_min: float = T_SMALL_MIN) -> torch.Tensor:
+    """Training times, shape (batch,), float64: a mixture of U(1e-5, 1) and log-uniform on [t_small_min, 1].
 
     The log-uniform share puts the weight where the GNC solver spends most iterations (a geometric
-    schedule from 1 to 1e-3) and where the score is hardest to learn.
+    schedule from 1 to 1e-3) and where the score is hardest to learn. A lower ``t_small_min`` trains the
+    small noise levels that problems with little measurement noise (denoising at s.d. 0.004) reach.
     """
     u = torch.rand(batch, generator=generator, dtype=torch.float64)
     uniform = T_EPS + (1 - T_EPS) * u
-    log_uniform = torch.exp(math.log(T_SMALL_MIN) * (1 - u))
+    log_uniform = torch.exp(math.log(t_small_min) * (1 - u))
     pick = torch.rand(batch, generator=generator, dtype=torch.float64) < small_t_share
     return torch.where(pick, log_uniform, uniform)
 
@@ -299,7 +303,7 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 def train_step(state: TrainState, config: TrainConfig) -> float:
     """One optimiser step on a fresh batch; returns the loss (per pixel) before the update."""
     x0 = ellipse_batch(config.batch, config.size, state.generator).to(config.device)
-    t = sample_t(config.batch, state.generator, config.small_t_share)
+    t = sample_t(config.batch, state.generator, config.small_t_share, config.t_small_min)
     z = torch.randn(x0.shape, generator=state.generator).to(config.device)
     for group in state.optimizer.param_groups:
         group["lr"] = learning_rate(config, state.step)
@@ -437,6 +441,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ema", type=float, default=d.ema, help="EMA decay of the weights")
     parser.add_argument("--small-t-share", type=float, default=d.small_t_share,
                         help="share of t drawn log-uniform in [1e-3, 1]")
+    parser.add_argument("--t-small-min", type=float, default=d.t_small_min,
+                        help="lower end of the log-uniform share of t (default 1e-3, the solver's t_min)")
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the init and data stream")
     parser.add_argument("--bf16", action="store_true",
                         help="bfloat16 autocast for the network: faster on GPUs and CPUs with AVX512-BF16 or AMX, "
@@ -459,6 +465,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig named by parsed flags."""
     return TrainConfig(size=args.size, steps=args.steps, batch=args.batch, lr=args.lr,
                        channels=tuple(args.channels), ema=args.ema, small_t_share=args.small_t_share,
+                       t_small_min=args.t_small_min,
                        seed=args.seed, bf16=args.bf16, device=args.device, ckpt_dir=args.ckpt_dir,
                        ckpt_every=args.ckpt_every, log=args.log, log_every=args.log_every,
                        resume=args.resume, overwrite=args.overwrite, teacher=args.teacher)

@@ -147,6 +147,25 @@ class ToyProblem:
         h = self.hessian(pts, torch.full((pts.shape[0],), float(t), dtype=torch.float64))
         return float(torch.linalg.eigvalsh(h).min())
 
+    def min_eigenvalues(self, ts, grid: int = 41, window: tuple[float, float] = WINDOW,
+                        chunk: int = 200_000) -> torch.Tensor:
+        """Smallest Hessian eigenvalue of F(., t) over a grid x grid window for each t in `ts`, shape (T,).
+
+        The per-frame readout of the Toy page: one batched Hessian over every (t, point) pair, the 2 x 2
+        eigenvalues in closed form, in chunks of `chunk` pairs so memory stays bounded.
+        """
+        ts = torch.as_tensor(ts, dtype=torch.float64).reshape(-1)
+        xs = torch.linspace(window[0], window[1], grid, dtype=torch.float64)
+        pts = torch.cartesian_prod(xs, xs)
+        per_chunk = max(1, chunk // pts.shape[0])
+        out = []
+        for part in ts.split(per_chunk):
+            h = self.hessian(pts.repeat(len(part), 1), part.repeat_interleave(pts.shape[0]))
+            a, b, d = h[:, 0, 0], h[:, 0, 1], h[:, 1, 1]
+            low = 0.5 * (a + d) - torch.sqrt((0.5 * (a - d)) ** 2 + b**2)
+            out.append(low.reshape(len(part), -1).min(1).values)
+        return torch.cat(out) if out else ts.new_zeros(0)
+
     def convexity_threshold(self, window: tuple[float, float] = WINDOW, grid: int = 101) -> float:
         """The smallest t (by bisection on [t_min, 10]) above which F(., t) is convex over the window."""
         lo, hi = self.t_min, 10.0
