@@ -141,11 +141,14 @@ def test_basin_map_has_labels_and_minima() -> None:
     assert fig.layout.yaxis.scaleanchor == "x"
 
 
-def test_basin_legend_names_only_the_outcomes_present() -> None:
+def test_basin_legend_names_every_colour_with_its_share() -> None:
     coords = np.linspace(-10, 10, 4)
-    fig = basin_figure(coords, np.array([[0, 0, 2, 2]] * 4), MINIMA, title="basin")
-    assert list(fig.data[0].colorbar.ticktext) == ["x*", "local min 2"]
-    assert list(fig.data[0].colorbar.tickvals) == [0, 2]
+    fig = basin_figure(coords, np.array([[0, 0, 2, -1]] * 4), MINIMA, title="basin")
+    bar = fig.data[0].colorbar
+    # Five colours in the scale, five named ticks: the absent outcomes too, at 0 %.
+    assert list(bar.tickvals) == [-1, 0, 1, 2, 3]
+    assert list(bar.ticktext) == ["not converged (25%)", "x* (50%)", "local min 1 (0%)", "local min 2 (25%)",
+                                  "local min 3 (0%)"]
 
 
 def test_every_start_of_twenty_has_its_own_colour_and_shape() -> None:

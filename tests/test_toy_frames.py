@@ -62,3 +62,26 @@ def test_every_readout_field_has_a_place_in_the_panel(name):
     from explorer.app.toy_frames import FRAME_HTML
 
     assert f'data-field="{name}"' in FRAME_HTML
+
+
+def test_exit_notes_say_when_a_start_left_the_window_and_whether_it_came_back():
+    from explorer.app.toy_frames import exit_notes
+    from explorer.toy.analysis import first_exit
+
+    inside = np.zeros((4, 2))
+    back = np.array([[0, 0], [12, 0], [1, 1], [1, 1]], dtype=float)
+    away = np.array([[0, 0], [1, 1], [-30, 0], [2e16, 0]], dtype=float)
+    blown = np.array([[0, 0], [1e300, 0], [np.nan, np.nan], [np.nan, np.nan]])
+    paths = np.stack([inside, back, away, blown])
+    assert [first_exit(p, (-10, 10)) for p in paths] == [None, 1, 2, 1]
+    notes = exit_notes(["1", "2", "3", "4"], paths, np.array([False, False, False, True]), (-10, 10))
+    assert notes == ["start 2 left the window at k = 1 and came back",
+                     "start 3 left the window at k = 2 and ended outside it (|x_N| = 2e+16)",
+                     "start 4 diverged: out of the window at k = 1, then overflowed"]
+
+
+def test_a_start_that_ends_outside_the_window_is_not_called_not_converged():
+    from explorer.toy.analysis import describe_end
+
+    minima = ToyProblem().find_minima().numpy()
+    assert describe_end(np.array([2e16, -2e16]), minima).startswith("left the window")

@@ -337,3 +337,29 @@ def test_the_preset_says_when_its_settings_were_changed() -> None:
     assert len(notes()) == 1 and "(-3.94, -7.17)" in notes()[0] and "t_max" in notes()[0]
     at.number_input(key="toy_t_max").set_value(3.511).run()
     assert notes() == []
+
+
+def test_a_run_that_leaves_the_window_says_so_in_the_chart_the_table_and_a_warning() -> None:
+    at = _page({"method": "gradient-like", "step_rule": "fixed", "step_size": "1000", "preset": "gl-global"})
+    assert not at.exception
+    assert any("left the window" in w.value for w in at.warning)
+    notes = [a["text"] for a in _charts(at)["toy-landscape"]["layout"].get("annotations", [])]
+    assert any("left the window at k = " in text for text in notes)
+    assert "left the window" in at.get("html")[0].proto.body
+
+
+def test_changing_the_method_offers_the_authors_step_rule_in_one_click() -> None:
+    at = _page()
+    assert not [b for b in at.sidebar.button if b.key == "toy_btn_authors_rule"]  # GNC with its fixed step
+    at.selectbox(key="toy_method").set_value("gradient-like").run()
+    at.button(key="toy_btn_authors_rule").click().run()
+    assert at.selectbox(key="toy_step_rule").value == "armijo" and at.number_input(key="toy_step_size").value == 1.0
+    assert not [b for b in at.sidebar.button if b.key == "toy_btn_authors_rule"] and not at.exception
+
+
+def test_a_bad_typed_pair_is_reported_and_the_others_run() -> None:
+    at = _page({"starts": "typed", "points": "1, 2; 3, x; 4, 5"})
+    assert not at.exception
+    assert any("3, x" in w.value and "kept" in w.value for w in at.warning)
+    table = at.get("html")[0].proto.body
+    assert "1: (1, 2)" in table and "2: (4, 5)" in table and "3: (" not in table

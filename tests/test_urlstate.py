@@ -57,7 +57,6 @@ def test_query_values_are_all_strings() -> None:
         ("rule", "wolfe"),
         ("starts", "everywhere"), ("preset", "gnc-best"), ("sweep", "huge"),
         ("points", "1, 2, 3"), ("points", "a, b"), ("points", "nan, 1"), ("points", "1e3, 1"), ("points", ";"),
-        ("points", "; ".join(["1, 1"] * (MAX_STARTS + 1))),
         ("picks", "1, 1"), ("picks", "-8, -8; 3, 3"), ("picks", "inf, 0"),
     ],
 )
@@ -176,3 +175,21 @@ def test_links_made_before_the_rename_still_open() -> None:
     assert query["step_rule"] == "armijo" and "rule" not in query and "step" not in query
     both, _ = toy_params_from_query({"step_rule": "bb", "rule": "armijo"})
     assert both.step_rule == "bb"  # the field's own key wins over the old one
+
+
+def test_one_bad_typed_pair_is_reported_and_the_others_kept():
+    params, warnings = toy_params_from_query({"starts": "typed", "points": "1, 2; 3, x; 4, 5; 100, 1"})
+    assert params.points == "1, 2; 4, 5"
+    assert len(warnings) == 2 and all("left out" in w and "the other 2 typed starts kept" in w for w in warnings)
+    assert "'3, x'" in warnings[0] and "'100, 1'" in warnings[1]
+    # Too many pairs: the first MAX_STARTS are kept, with one warning for the rest.
+    params, warnings = toy_params_from_query({"points": "; ".join(["1, 1"] * (MAX_STARTS + 1))})
+    assert params.points == "; ".join(["1, 1"] * MAX_STARTS) and len(warnings) == 1 and "1 left out" in warnings[0]
+    # With no good pair at all the field falls back to its default, as before.
+    params, warnings = toy_params_from_query({"starts": "typed", "points": "a; b"})
+    assert params.points == ToyParams().points and len(warnings) == 1
+
+
+def test_minus_zero_in_a_link_is_zero():
+    params, warnings = toy_params_from_query({"starts": "grid", "picks": "-0, 8; 8, -0.0"})
+    assert not warnings and params.picks == "0, 8; 8, 0"

@@ -13,9 +13,10 @@ import numpy as np
 import streamlit as st
 
 from explorer.app.plain import summary
-from explorer.app.toy_frames import T_OPTIONS, RunView, frame_iterations, frame_readouts, nearest_t, t_at
+from explorer.app.toy_frames import T_OPTIONS, RunView, exit_notes, frame_iterations, frame_readouts, nearest_t, t_at
 from explorer.app.urlstate import ToyParams, starts_of, toy_params_from_query, toy_params_to_query
 from explorer.core.registry import METHODS, STEP_RULES
+from explorer.toy.problem import WINDOW
 from views.toy_cache import (
     cached_backdrop,
     cached_diagnostics,
@@ -91,7 +92,7 @@ def live_view(view: RunView) -> None:
               if follow else [f"F(x, t) at t = {levels[0]:g}"] * len(frames))
     with left:
         fig = cached_landscape(tuple(sources), view.minima, view.paths, tuple(frames), tuple(which), tuple(titles),
-                               start, view.names)
+                               start, view.names, view.note.replace("\n", "<br>"))
         # Both charts style themselves (SELF_STYLED): no Streamlit theme pass in the browser.
         st.plotly_chart(fig, key="toy_landscape", width="stretch", theme=None)
     st.plotly_chart(cached_diagnostics(view.records, iteration, view.names), key="toy_diagnostics",
@@ -126,11 +127,12 @@ def main() -> None:
     records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}
     # A NaN or Inf anywhere on a path counts, whichever way the backend flagged it.
     diverged = result.diverged | ~np.isfinite(result.final).all(1) | ~np.isfinite(result.path).all((1, 2))
-    if diverged.any():
-        which = ", ".join(names[i] for i in np.flatnonzero(diverged))
-        st.warning(f"Diverged (the iterates overflowed) from start {which}: lower the step b or use a line search.")
+    notes = exit_notes([n.split(":")[0] for n in names], paths, diverged, WINDOW)
+    if notes:
+        text = "; ".join(notes)
+        st.warning(text[0].upper() + text[1:] + ". Lower the step b or use a line search (Step rule, sidebar).")
     minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
-    view = RunView(replace(params, it=state[key("it")]), paths, records, names, minima)
+    view = RunView(replace(params, it=state[key("it")]), paths, records, names, minima, "\n".join(notes))
 
     live_view(view)
     results_table(view, result, diverged)

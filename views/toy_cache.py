@@ -75,10 +75,11 @@ def cached_basin(method: str, step_rule: str, step_size: float, schedule: str, t
 # explorer/figures/frozen.py) they are converted for sending once, not on every run.
 @st.cache_resource(max_entries=8, show_spinner=False)
 def cached_landscape(sources: tuple[str, ...], minima: np.ndarray, paths: np.ndarray, frames: tuple[int, ...],
-                     which: tuple[int, ...], titles: tuple[str, ...], start: int, names: tuple[str, ...]):
+                     which: tuple[int, ...], titles: tuple[str, ...], start: int, names: tuple[str, ...],
+                     note: str = ""):
     return freeze(toy_figures.landscape_figure(sources, minima=minima, paths=list(paths), frame_iters=frames,
                                    frame_backdrop=which, titles=titles, start=start, names=names,
-                                   height=LANDSCAPE_HEIGHT))
+                                   height=LANDSCAPE_HEIGHT, note=note))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -88,6 +88,11 @@ def solver_ui() -> None:
         st.selectbox("Method", list(METHODS), format_func=lambda name: METHODS[name].label, key=key("method"))
         st.selectbox("Step rule", list(STEP_RULES), format_func=lambda name: STEP_RULES[name].label,
                      key=key("step_rule"))
+        authors = METHODS[st.session_state[key("method")]].step_rule
+        if st.session_state[key("step_rule")] != authors:
+            st.caption(f"The authors ran this method with {STEP_RULES[authors].label}, not the rule chosen here.")
+            st.button(f"Use the authors' rule: {STEP_RULES[authors].label}, b = 1", key="toy_btn_authors_rule",
+                      on_click=_use_authors_rule, args=(authors,), width="stretch")
         st.number_input("b (fixed step, or first trial of the line search)", min_value=1e-8, max_value=1e9,
                         step=0.1, format="%g", key=key("step_size"))
         st.subheader(r"Schedule $t_1 > \dots > t_N$")
@@ -175,6 +180,11 @@ def _adopt_shown() -> None:
 def frame_readout(frames: dict[str, dict[str, str]]) -> None:
     """The readout of the shown frame (k, t_k, convexity at t_k), filled and moved on by the browser."""
     frame_component()(key="toy_readout", data={"frames": frames}, on_shown_change=_adopt_shown)
+
+
+def _use_authors_rule(rule: str) -> None:
+    st.session_state[key("step_rule")] = rule
+    st.session_state[key("step_size")] = 1.0
 
 
 def _step(n_iter: int, frame: int) -> None:

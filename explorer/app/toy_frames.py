@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.app.urlstate import ToyParams
+from explorer.toy.analysis import first_exit
 
 MAX_FRAMES = 200  # frames of browser playback at most: long runs play every few iterations
 # The landscape t slider: round values, about evenly spaced on a log scale, from 0.001 to 10.
@@ -93,6 +94,36 @@ class RunView:
     records: dict[str, np.ndarray]  # (B, N) each
     names: tuple[str, ...]  # one label per start
     minima: np.ndarray  # (4, 2)
+    note: str = ""  # starts that diverged or left the window, one per line (plain text)
+
+
+def exit_notes(names: Sequence[str], paths: np.ndarray, diverged: np.ndarray,
+               window: tuple[float, float]) -> list[str]:
+    """One line per start whose path diverged or left the window: when, and whether it came back.
+
+    Parameters
+    ----------
+    names : sequence of str
+        One label per start (made by the page from numbers, never user markup).
+    paths : ndarray, shape (B, N + 1, 2)
+        Every iterate of each start, NaN after a divergence.
+    diverged : ndarray of bool, shape (B,)
+        The iterates overflowed.
+    """
+    lo, hi = window
+    notes = []
+    for name, path, blew_up in zip(names, paths, diverged):
+        k = first_exit(path, window)
+        if k is None:
+            continue
+        end = path[-1]
+        if blew_up or not np.isfinite(end).all():
+            notes.append(f"start {name} diverged: out of the window at k = {k}, then overflowed")
+        elif ((end < lo) | (end > hi)).any():
+            notes.append(f"start {name} left the window at k = {k} and ended outside it (|x_N| = {np.abs(end).max():.2g})")
+        else:
+            notes.append(f"start {name} left the window at k = {k} and came back")
+    return notes
 
 
 # The readout beside the landscape. Its fields are filled from the frame data by FRAME_JS (textContent only).

@@ -30,6 +30,9 @@ MAX_STARTS = 20  # most trajectories drawn at once
 POINT_BOUND = 50.0  # typed starts must satisfy |x_i| <= this
 CANDIDATES = tuple(float(v) for v in np.arange(-8.0, 8.5, 2.0))  # coordinates of the candidate grid
 EMBED_KEYS = ("embed", "embed_options")  # Streamlit's own URL keys, never ours
+# Lesson mode's URL keys (explorer.app.lessons), read by the lesson panel, not by the pages. "step" is also an old
+# name of step_size (TOY_ALIASES, CT_ALIASES): it names the lesson's step only beside "lesson".
+LESSON_KEYS = ("lesson", "step")
 
 Point = tuple[float, float]
 
@@ -140,9 +143,29 @@ def parse_points(text: str, limit: int = MAX_STARTS) -> list[Point]:
     return points
 
 
+def parse_points_keeping_good(text: str, limit: int = MAX_STARTS) -> tuple[list[Point], list[str]]:
+    """The good points of "x1, x2; x1, x2" and one reason per pair left out: one bad pair drops only itself.
+
+    Pairs past the first `limit` good ones are left out too, with one reason for all of them.
+    """
+    points: list[Point] = []
+    problems: list[str] = []
+    for chunk in text.split(";"):
+        if not chunk.strip():
+            continue
+        try:
+            points += parse_points(chunk, limit=1)
+        except ValueError as err:
+            problems.append(str(err))
+    if len(points) > limit:
+        problems.append(f"at most {limit} points: {len(points) - limit} left out")
+        points = points[:limit]
+    return points, problems
+
+
 def format_points(points: Sequence[Point]) -> str:
-    """The inverse of `parse_points`: "x1, x2; x1, x2" with short numbers."""
-    return "; ".join(f"{x1:g}, {x2:g}" for x1, x2 in points)
+    """The inverse of `parse_points`: "x1, x2; x1, x2" with short numbers (-0 written 0)."""
+    return "; ".join(f"{x1 + 0.0:g}, {x2 + 0.0:g}" for x1, x2 in points)
 
 
 def candidate_names() -> list[str]:
@@ -245,6 +268,7 @@ def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
     do not parse are left out, each with a warning naming the default used instead, and all unknown keys share
     one warning. The warnings quote user text cut short but not escaped: pages escape them when they show them.
     `aliases` maps the keys of older links to today's field names, so links made before a rename still open.
+    Streamlit's keys (EMBED_KEYS) are never read, lesson mode's (LESSON_KEYS) not when the query names a lesson.
     `none_means` says what a field's default None stands for in a warning (else "the tuned value").
     """
     known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}
@@ -254,8 +278,9 @@ def parse_query(defaults, query: Mapping[str, str | Sequence[str]], parse,
     aliases = aliases or {}
     # An alias never overrides the field's own key when a link carries both.
     items = sorted(query.items(), key=lambda item: item[0] not in aliases)
+    skipped = EMBED_KEYS + (LESSON_KEYS if "lesson" in query else ())
     for given, raw_value in items:
-        if given in EMBED_KEYS:
+        if given in skipped:
             continue
         key = aliases.get(given, given)
         if key not in known:
@@ -304,6 +329,21 @@ def _ordered_t_range(params, defaults, warnings: list[str]):
     return params if params.t_min < params.t_max else replace(params, t_max=defaults.t_max)
 
 
+def _good_typed_points(query: Mapping[str, str | Sequence[str]]) -> tuple[dict, list[str]]:
+    """`query` with its typed starts cut to the pairs that parse, and a warning naming each pair left out.
+
+    A typo in one pair keeps the others; only when no pair is good does the field fall back to its default.
+    """
+    query = dict(query)
+    if "points" not in query:
+        return query, []
+    points, problems = parse_points_keeping_good(_last(query["points"]))
+    if not points or not problems:
+        return query, []
+    query["points"] = format_points(points)
+    return query, [f"typed start left out: {p}; the other {len(points)} typed starts kept" for p in problems]
+
+
 def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[ToyParams, list[str]]:
     """Validated parameters from URL query parameters, one warning per ignored value, one for all unknown keys.
 
@@ -311,7 +351,9 @@ def toy_params_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[Toy
     choices, and inconsistent pairs (t_min >= t_max, an iteration past N) fall back to the defaults.
     """
     defaults = ToyParams()
+    query, kept = _good_typed_points(query)
     values, warnings = parse_query(defaults, query, _parse_toy_field, TOY_ALIASES)
+    warnings += kept
     params = _ordered_t_range(replace(defaults, **values), defaults, warnings)
     if params.it > params.n_iter:
         warnings.append(f"iteration {params.it} is past N = {params.n_iter}; showing the last")

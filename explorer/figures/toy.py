@@ -124,7 +124,7 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                      frame_iters: Sequence[int] = (0,), frame_backdrop: Sequence[int] | None = None,
                      titles: Sequence[str] | None = None, start: int = 0, names: Sequence[str] | None = None,
                      window: tuple[float, float] = (-10.0, 10.0), height: int = 560,
-                     frame_ms: int = 60, most_points: int = 150) -> go.Figure:
+                     frame_ms: int = 60, most_points: int = 150, note: str = "") -> go.Figure:
     """F(., t) behind the line Ax = y, the minima of f and each start's path, with playback in the browser.
 
     One plotly frame per entry of `frame_iters`: frame j draws every path up to iteration frame_iters[j]
@@ -153,6 +153,8 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
         Milliseconds per frame of playback.
     most_points : int
         Iterates drawn per travelled path and frame, at most (what a screen can show; bounds the payload).
+    note : str
+        A warning drawn on the plot in every frame (a start that diverged or left the window); plain text.
     """
     frame_iters = [int(k) for k in frame_iters]
     frame_backdrop = list(frame_backdrop) if frame_backdrop is not None else [0] * len(frame_iters)
@@ -245,6 +247,10 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                                                        transition=dict(duration=0), mode="immediate")])
                              for k in frame_iters])],
     )
+    if note:
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top",
+                           showarrow=False, align="left", font=dict(color="#b2182b", size=13),
+                           bgcolor="rgba(255,255,255,0.85)", bordercolor="#b2182b", borderwidth=1)
     _equal_aspect(fig, window)
     # Without a theme the tick labels sit on the axes, and the two -10s would meet at the corner; automargin keeps
     # them inside the chart where it is narrow (at 1280 x 720 the y labels were cut off).
@@ -334,12 +340,15 @@ def basin_figure(coords: np.ndarray, labels: np.ndarray, minima: np.ndarray, *, 
     for i, colour in enumerate(LABEL_COLOURS):
         scale += [[i / n, colour], [(i + 1) / n, colour]]
     names = ("not converged",) + MINIMA_NAMES
-    present = sorted(int(v) for v in np.unique(np.asarray(labels, dtype=int)))
+    ints = np.asarray(labels, dtype=int)
+    # Every colour of the scale is named in the legend, with the share of starts it covers (0 % included), so
+    # the caption's numbers can be read off the picture.
+    ticks = list(range(-1, n - 1))
+    ticktext = [f"{names[v + 1]} ({np.mean(ints == v):.0%})" for v in ticks]
     fig = go.Figure(go.Heatmap(
         x=coords, y=coords, z=np.asarray(labels, dtype=float), zmin=-1.5, zmax=n - 1.5, colorscale=scale,
         customdata=np.asarray(names, dtype=object)[np.asarray(labels, dtype=int) + 1], name="basin",
-        # The legend names only the outcomes some start had.
-        colorbar=dict(tickvals=present, ticktext=[names[v + 1] for v in present], thickness=12, len=0.9),
+        colorbar=dict(tickvals=ticks, ticktext=ticktext, thickness=12, len=0.9),
         hovertemplate="start (%{x:.2f}, %{y:.2f}) -> %{customdata}<extra></extra>",
     ))
     fig.add_trace(_solution_line(window))

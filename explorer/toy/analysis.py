@@ -45,11 +45,24 @@ def classify(final: np.ndarray, minima: np.ndarray, radius: float = RADIUS) -> n
     return np.where(ok, nearest, NOT_CONVERGED)
 
 
-def describe_end(final: np.ndarray, minima: np.ndarray, diverged: bool = False) -> str:
+def first_exit(path: np.ndarray, window: tuple[float, float] = WINDOW) -> int | None:
+    """The first iteration at which a path (shape (N + 1, 2)) is outside the window or not finite, else None."""
+    lo, hi = window
+    with np.errstate(invalid="ignore"):
+        outside = ~(np.isfinite(path).all(1) & (path >= lo).all(1) & (path <= hi).all(1))
+    hits = np.flatnonzero(outside)
+    return int(hits[0]) if hits.size else None
+
+
+def describe_end(final: np.ndarray, minima: np.ndarray, diverged: bool = False,
+                 window: tuple[float, float] = WINDOW) -> str:
     """Where one start ended, in words, by the rule of the basin map (`classify`), with the distance when it
-    reached no minimum. final: shape (2,); minima: shape (M, 2), x* first; names from MINIMA_NAMES."""
+    reached no minimum; an end outside the window says so. final: shape (2,); minima: shape (M, 2), x* first;
+    names from MINIMA_NAMES."""
     if diverged or not np.isfinite(final).all():
         return "diverged"
+    if first_exit(np.asarray(final, dtype=float)[None], window) is not None:
+        return f"left the window (|x_N| = {np.abs(final).max():.2g})"
     label = int(classify(np.asarray(final, dtype=float)[None], minima)[0])
     if label != NOT_CONVERGED:
         return MINIMA_NAMES[label]
