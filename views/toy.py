@@ -79,11 +79,12 @@ def live_view(view: RunView) -> None:
                        f"({'convex' if lam_t >= 0 else 'not convex'}).")
         lam = cached_frame_eigenvalues(tuple(t_k), params.data_weight, params.prior_weight)
         readouts = frame_readouts(frames, t_k, lam, levels)
-        frame_readout(readouts.as_data([str(k) for k in frames]))
+        frame_readout(readouts.as_data([str(k) for k in frames]), [tuple(p) for p in view.paths[:, 0].tolist()])
         threshold = cached_threshold(params.data_weight, params.prior_weight)
         st.caption(f"F(., t) is convex over the window for t >= {threshold:.3g}. Play, Pause and the slider under "
                    "the chart run in your browser; the readout above and the diagnostics' cursor follow every "
-                   "frame, the table and the link the iteration where you pause.")
+                   "frame, the table and the link the iteration where you pause. Click on the landscape to add "
+                   "a start there, on a start to remove it. Keys: P play / pause, S step, Home reset, End to the end.")
     start = frames.index(iteration)
     sources, which = backdrops(view, levels)
     # Following t_k, each frame retitles the chart; at a fixed t the slider under it names the iteration. The

@@ -13,6 +13,7 @@ import streamlit as st
 
 from explorer.app.plain import summary
 from explorer.app.toy_frames import FRAME_CSS, FRAME_HTML, FRAME_JS, nearest_t
+from explorer.app.toy_starts import clicked_point, toggle_start
 from explorer.app.urlstate import (
     PRESETS,
     START_MODES,
@@ -159,9 +160,10 @@ def transport_ui(n_iter: int, frame: int) -> None:
     """Step / Reset / End: server-side moves of the shown iteration (Play and Pause run in the browser)."""
     cols = st.columns(3)
     cols[0].button("Step", key="toy_btn_step", on_click=_step, args=(n_iter, frame), width="stretch",
-                   help="Iterations per step: set in the sidebar")
-    cols[1].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch")
-    cols[2].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch")
+                   help="Iterations per step: set in the sidebar. Key: S", shortcut="S")
+    cols[1].button("Reset", key="toy_btn_reset", on_click=_reset, width="stretch", help="Key: Home", shortcut="Home")
+    cols[2].button("End", key="toy_btn_end", on_click=_to_end, args=(n_iter,), width="stretch", help="Key: End",
+                   shortcut="End")
 
 
 @st.cache_resource
@@ -177,9 +179,27 @@ def _adopt_shown() -> None:
         st.session_state[key("it")] = int(shown)
 
 
-def frame_readout(frames: dict[str, dict[str, str]]) -> None:
-    """The readout of the shown frame (k, t_k, convexity at t_k), filled and moved on by the browser."""
-    frame_component()(key="toy_readout", data={"frames": frames}, on_shown_change=_adopt_shown)
+def _clicked() -> None:
+    """A click on the landscape: add a start there or remove the one under it; the starts become typed ones."""
+    state = st.session_state
+    point = clicked_point((state.get("toy_readout") or {}).get("click"))
+    if point is None:
+        return
+    starts, said = toggle_start(state.get("toy_starts_shown", []), point)
+    state[key("starts")] = "typed"
+    state[key("points")] = format_points(starts)
+    state["toy_click_said"] = said
+
+
+def frame_readout(frames: dict[str, dict[str, str]], starts: list[tuple[float, float]]) -> None:
+    """The readout of the shown frame (k, t_k, convexity at t_k), filled and moved on by the browser; it also
+    hears clicks on the landscape (adding or removing a start among `starts`, the ones shown)."""
+    st.session_state["toy_starts_shown"] = starts
+    frame_component()(key="toy_readout", data={"frames": frames}, on_shown_change=_adopt_shown,
+                      on_click_change=_clicked)
+    said = st.session_state.pop("toy_click_said", None)
+    if said:
+        st.toast(said)
 
 
 def _use_authors_rule(rule: str) -> None:

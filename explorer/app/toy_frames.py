@@ -156,7 +156,7 @@ FRAME_JS = """
 export default function (component) {
   const { setTriggerValue, parentElement, data } = component;
   const frames = (data && data.frames) || {};
-  let hooked = null, shown = null, sent = null, timer = null;
+  let hooked = null, shown = null, sent = null, timer = null, playing = false;
   const show = (name) => {
     const row = frames[String(name)];
     if (!row) return;
@@ -187,17 +187,51 @@ export default function (component) {
     shown = sent = Number(slider.steps[slider.active].value);
     chart._fullLayout._currentFrame = String(shown);
     show(shown);
-    chart.on("plotly_animatingframe", (e) => { shown = Number(e.name); show(e.name); });
+    chart.on("plotly_animatingframe", (e) => { playing = true; shown = Number(e.name); show(e.name); });
     chart.on("plotly_sliderchange", (e) => { shown = Number(e.step.value); show(shown); settle(); });
-    chart.on("plotly_animated", settle);
-    chart.on("plotly_animationinterrupted", settle);
+    chart.on("plotly_animated", () => { playing = false; settle(); });
+    chart.on("plotly_animationinterrupted", () => { playing = false; settle(); });
+    chart.addEventListener("mousedown", press, true);
   };
+  // A click on the plot area (not a drag, not a double click, which resets plotly's zoom) reports its point
+  // in data coordinates; the server adds a start there, or removes the start under it. Plotly puts a cover
+  // over the page while the button is down, so the release is heard on the document.
+  let down = null, clickTimer = null;
+  const press = (e) => {
+    clearTimeout(clickTimer);
+    const area = e.target.closest && e.target.closest(".nsewdrag");
+    down = area && e.button === 0 ? { x: e.clientX, y: e.clientY, at: Date.now(), area } : null;
+  };
+  const release = (e) => {
+    if (!down || !hooked) return;
+    const { x, y, at, area } = down;
+    down = null;
+    if (Math.hypot(e.clientX - x, e.clientY - y) > 5 || Date.now() - at > 600) return;
+    const box = area.getBoundingClientRect();
+    const xa = hooked._fullLayout.xaxis, ya = hooked._fullLayout.yaxis;
+    const point = { x: xa.p2l(x - box.left), y: ya.p2l(y - box.top) };
+    clickTimer = setTimeout(() => setTriggerValue("click", point), 350);
+  };
+  document.addEventListener("mouseup", release, true);
+  // Keys: P plays or pauses (the chart's own buttons); Streamlit's shortcuts serve Step, Reset and End.
+  const key = (e) => {
+    const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || (e.key !== "p" && e.key !== "P") || !hooked) return;
+    const buttons = hooked.querySelectorAll(".updatemenu-button");
+    const target = buttons[playing ? 1 : 0];
+    if (target) target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  };
+  document.addEventListener("keydown", key);
   // Hooked as soon as plotly draws the chart, before a click can reach its Play button; hook() at once for a
   // chart drawn before this script mounted; the poll for one whose layout was ready only after its last DOM change.
   const observer = new MutationObserver(hook);
   observer.observe(document.body, { childList: true, subtree: true });
   hook();
   const poll = setInterval(hook, 400);
-  return () => { observer.disconnect(); clearInterval(poll); clearTimeout(timer); };
+  return () => {
+    observer.disconnect(); clearInterval(poll); clearTimeout(timer); clearTimeout(clickTimer);
+    document.removeEventListener("mouseup", release, true);
+    document.removeEventListener("keydown", key);
+  };
 }
 """
