@@ -19,6 +19,7 @@ def test_app_renders_home() -> None:
     # Home links every other page.
     links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
     assert {Path(link.proto.page).stem for link in links} == {"toy", "ct", "prior", "lessons"}
+    assert "Glossary" in [e.label for e in at.expander]  # folded: the terms for whoever needs them
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -13,7 +13,7 @@ import pytest
 
 from explorer.app import launch
 from explorer.bench.browser import free_port, wait_healthy
-from explorer.priors import weights
+from explorer.priors import preview, weights
 
 ROOT = Path(__file__).resolve().parents[1]
 # Top-level folders a wheel build does not read (tests, checkpoints, git, earlier builds), left out of its copy.
@@ -32,6 +32,11 @@ def test_shipped_weights_are_package_data():
     assert not (ROOT / "assets" / "prior64.safetensors").exists()  # one copy only
     assert weights.SHIPPED_SMALL_WEIGHTS == weights.SHIPPED_WEIGHTS.with_name("prior64_small.safetensors")
     assert weights.SHIPPED_SMALL_WEIGHTS.is_file() and weights.sidecar_path(weights.SHIPPED_SMALL_WEIGHTS).is_file()
+
+
+def test_the_prior_pages_pictures_are_package_data():
+    assert preview.PREVIEW_FILE == ROOT / "explorer" / "priors" / "assets" / "prior64_preview.npz"
+    assert preview.PREVIEW_FILE.is_file()
 
 
 def test_the_app_command_runs_the_checkouts_app_with_its_config():
@@ -60,7 +65,8 @@ def test_the_wheel_holds_every_subpackage_the_weights_the_app_and_the_command(tm
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "explorer").rglob("*.py")}
     assert modules <= names
     assert {"explorer/priors/assets/prior64.safetensors", "explorer/priors/assets/prior64.json",
-            "explorer/priors/assets/prior64_small.safetensors", "explorer/priors/assets/prior64_small.json"} <= names
+            "explorer/priors/assets/prior64_small.safetensors", "explorer/priors/assets/prior64_small.json",
+            "explorer/priors/assets/prior64_preview.npz"} <= names
     app = {"app.py", ".streamlit/config.toml", *(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))}
     assert {f"explorer/app/bundle/{name}" for name in app} <= names
     assert "gnc-explorer = explorer.cli:console" in entry_points

@@ -25,6 +25,50 @@ def test_default_run(app: AppTest) -> None:
         assert any("python -m explorer train" in i.value for i in app.info)
 
 
+def test_the_page_opens_on_the_shipped_pictures(app: AppTest) -> None:
+    # Without any click: the samples' mosaic and the phantom, x_t / m(t) and x0_hat, above every control.
+    assert not app.exception and not app.warning
+    assert len(app.get("image")) == 4
+    captions = [c.value for c in app.caption]
+    assert any("samples of the learned prior" in c for c in captions)
+    assert any(c.startswith("Tweedie x0_hat: ") and c.endswith(" dB") for c in captions)
+    main = list(app.main.children.values())
+    kinds = [node.type for node in main]
+    assert kinds[:3] == ["title", "markdown", "flex_container"]  # title, what a prior is, the pictures
+    assert "learned prior is a neural network" in main[1].value
+
+
+def test_terms_are_explained_where_they_appear(app: AppTest) -> None:
+    from explorer.app.glossary import GLOSSARY, help_for
+
+    assert GLOSSARY["probability-flow ODE"].definition in app.checkbox(key="prior_flow").help
+    assert app.select_slider(key="prior_t").help == help_for("smoothing level t", "x_t / m(t)")
+    helps = " ".join(c.proto.help for c in app.caption)
+    for name in ("Tweedie", "x_t / m(t)", "energy", "PSNR"):
+        assert GLOSSARY[name].definition in helps, name
+    (glossary,) = [e for e in app.expander if e.label == "Glossary"]
+    assert all(f"**{entry.term}**" in glossary.markdown[0].value for entry in GLOSSARY.values())
+
+
+@pytest.mark.parametrize("content", [None, b"PK\x03\x04 not a whole archive"])
+def test_a_missing_or_damaged_preview_is_named_not_raised(tmp_path, monkeypatch, content) -> None:
+    import explorer.priors.preview
+
+    path = tmp_path / "prior64_preview.npz"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setattr(explorer.priors.preview, "PREVIEW_FILE", path)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.run()
+    assert not at.exception
+    (warning,) = at.warning
+    assert "cannot be shown" in warning.value and "python -m explorer.priors.preview" in warning.value
+    assert "missing" in warning.value if content is None else "damaged" in warning.value
+    assert not at.get("image")
+    assert at.button(key="prior_draw")  # fresh samples are still on offer
+    assert len(at.get("plotly_chart")) == 2
+
+
 def test_gaussian_samples_and_noise_level(app: AppTest) -> None:
     app.radio(key="prior_choice").set_value("Gaussian (analytic)").run()
     app.number_input(key="prior_steps").set_value(10).run()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from explorer.app.glossary import glossary_markdown
+
 st.title("GNC explorer")
 st.markdown(
     "Watch **graduated optimisation** solve linear inverse problems y = A x + noise with a score-based "
@@ -34,3 +36,6 @@ for path, url, label, icon in LINKS:
     except StreamlitPageNotFoundError:
         # This file run on its own has no navigation to link into; plain links still lead there.
         st.markdown(f"[{label}](/{url})")
+
+with st.expander("Glossary"):
+    st.markdown(glossary_markdown())

@@ -1,4 +1,5 @@
-"""Prior page: what the CT prior has learned: samples, denoising at a chosen t, energy against t."""
+"""Prior page: what the CT prior has learned: shipped pictures first, then live samples, denoising at a chosen t
+and energy against t."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
+from explorer.app.glossary import glossary_markdown, help_for
 from explorer.figures.images import image_grid_figure, tile
 from explorer.figures.prior import denoise_figure, energy_curve_figure
 from explorer.priors.gaussian import GaussianPrior, ellipse_gaussian_prior
 from explorer.imaging.metrics import psnr
 from explorer.imaging.phantoms import random_ellipses
+from explorer.priors.preview import PreviewError, is_current, load_preview, mosaic
 from explorer.priors.sampling import energy_curve, noise_and_denoise, sample
 from explorer.core.sde import VPSDE
 from explorer.priors.unet import NetworkPrior
-from explorer.priors.weights import DEFAULT_WEIGHTS, WeightsError, cached_model
+from explorer.priors.weights import DEFAULT_WEIGHTS, WeightsError, cached_model, read_sidecar
 
 LEARNED, GAUSSIAN = "Learned U-Net (energy)", "Gaussian (analytic)"
 N = 64  # image side of the shipped prior
@@ -63,6 +66,13 @@ def prior_ui() -> tuple[str, object]:
     options = [LEARNED, GAUSSIAN] if network is not None else [GAUSSIAN]
     name = st.radio("Prior", options, horizontal=True, key="prior_choice")
     if name == LEARNED:
+        try:
+            config = read_sidecar(DEFAULT_WEIGHTS)
+        except (OSError, ValueError, TypeError):  # changed on disk since the model was loaded: say less
+            config = {}
+        weights = {True: "; the EMA of its weights", False: "; its raw weights (no EMA)"}.get(config.get("ema"), "")
+        trained = f", trained for {config['steps']} steps" if isinstance(config.get("steps"), int) else ""
+        st.caption(f"An energy U-Net E(x, t){trained}{weights}.", help=help_for("energy", "EMA"))
         return name, network
     return name, gaussian_prior(N)
 
@@ -77,7 +87,7 @@ def sample_ui() -> SampleParams:
     flow = e.checkbox("Probability-flow ODE", d.probability_flow, key="prior_flow",
                       help="On: Euler steps of the deterministic probability-flow ODE (clean shapes). "
                            "Off: Euler-Maruyama steps of the reverse SDE, which leave a fine grain at "
-                           "a few hundred steps.")
+                           "a few hundred steps.\n\n" + help_for("probability-flow ODE", "SDE"))
     return SampleParams(steps, seed, count, flow)
 
 
@@ -106,7 +116,7 @@ def samples_view(name: str, prior) -> None:
     st.plotly_chart(image_grid_figure(tile(x, 4), titles, f"{name}: {params.steps} steps of the {method}",
                                       cell_height=230),
                     key="prior_samples_chart", width="stretch")
-    st.caption("Shown on [0, 1]; the last step is Tweedie's denoiser at t = 1e-3.")
+    st.caption("Shown on [0, 1]; the last step is Tweedie's denoiser at t = 1e-3.", help=help_for("Tweedie"))
 
 
 def denoise_ui() -> DenoiseParams:
@@ -115,7 +125,7 @@ def denoise_ui() -> DenoiseParams:
     a, b, c = st.columns(3)
     seed = int(a.number_input("Phantom seed", 0, 2**31 - 1, d.phantom_seed, key="prior_phantom"))
     t = float(b.select_slider("Noise level t", T_LEVELS, value=min(T_LEVELS, key=lambda v: abs(v - d.t)),
-                              key="prior_t"))
+                              key="prior_t", help=help_for("smoothing level t", "x_t / m(t)")))
     noise_seed = int(c.number_input("Noise seed", 0, 2**31 - 1, d.noise_seed, key="prior_noise_seed"))
     return DenoiseParams(seed, t, noise_seed)
 
@@ -129,19 +139,59 @@ def denoise_view(prior) -> None:
     shown = x_t / float(sde.m(params.t))
     fig = denoise_figure(x0, shown, x0_hat, params.t, float(psnr(shown, x0)[0]), float(psnr(x0_hat, x0)[0]))
     st.plotly_chart(fig, key="prior_denoise_chart", width="stretch")
+    st.caption("PSNR with data range 1, not clipped.", help=help_for("x_t / m(t)", "Tweedie", "PSNR"))
     ts = torch.logspace(-3, 0, 16, dtype=torch.float64)
     clean, noisy = energy_curve(prior, x0, ts, torch.Generator().manual_seed(params.noise_seed))
     st.plotly_chart(energy_curve_figure(ts, {"E(x0, t): the clean phantom": clean,
                                              "E(m x0 + s z, t): noised to t": noisy}),
                     key="prior_energy_chart", width="stretch")
-    st.caption("PSNR with data range 1, not clipped. Energies are up to a constant in x; "
-               "they grow like 1 / s(t)^2 as t shrinks.")
+    st.caption("E(m x0 + s z, t) is the energy of x_t = m(t) x0 + s(t) z, the phantom noised to t. Energies are "
+               "up to a constant in x; they grow like 1 / s(t)^2 as t shrinks.", help=help_for("energy", "x_t / m(t)"))
+
+
+def preview_view() -> None:
+    """The shipped pictures of the prior, shown before anything is computed; a plain note if they are unusable."""
+    try:
+        shown = load_preview()
+    except PreviewError as error:
+        st.warning(f"The ready-made pictures of the prior cannot be shown. {error} "
+                   "Press *Draw samples* below to draw fresh ones.")
+        return
+    made = shown.settings
+    left, right = st.columns([4, 3], gap="large")
+    # Pictures enlarged by repeating pixels (see `mosaic`), so the browser only ever shrinks them, and sent as PNG
+    # (Streamlit would pick JPEG for a grey array, which blurs pixel edges and the noise): edges stay sharp.
+    left.image(mosaic(shown.samples, 4), width="stretch", output_format="PNG")
+    left.caption(f"{made.count} samples of the learned prior: {made.steps} steps of the probability-flow ODE from "
+                 "pure noise at t = 1, then Tweedie's step.", help=help_for("probability-flow ODE", "Tweedie"))
+    images = (shown.x0, shown.shown_noisy, shown.x0_hat)
+    labels = (("phantom x0", ("x_t / m(t)",)),
+              (f"x_t / m(t) at t = {made.t:g}: {shown.psnr_noisy:.1f} dB",
+               ("x_t / m(t)", "smoothing level t", "PSNR")),
+              (f"Tweedie x0_hat: {shown.psnr_denoised:.1f} dB", ("Tweedie", "PSNR")))
+    for column, image, (label, terms) in zip(right.columns(3), images, labels):
+        column.image(mosaic(image[None], 1), width="stretch", output_format="PNG")
+        column.caption(label, help=help_for(*terms))
+    right.caption("A fresh ellipse phantom, noised to t and denoised again by Tweedie's formula from the prior's "
+                  "score alone. Drawn ahead of time; the controls below compute afresh.")
+    if not is_current(shown, DEFAULT_WEIGHTS):
+        st.caption(f"These pictures were drawn from other weights than {DEFAULT_WEIGHTS.name}, the file the "
+                   "learned prior below is loaded from.")
 
 
 st.title("The CT prior")
+st.markdown(
+    "A learned prior is a neural network that has seen many example images (here random ellipse phantoms) and "
+    "tells, for any image, which small change would make it look more like them. Following that advice from pure "
+    "noise draws new images like those below, and a reconstruction uses it to prefer plausible images among all "
+    "that fit the measurements.")
+preview_view()
+st.subheader("Draw your own")
 name, prior = prior_ui()
 samples_tab, denoise_tab = st.tabs(["Samples", "Denoising and energy"])
 with samples_tab:
     samples_view(name, prior)
 with denoise_tab:
     denoise_view(prior)
+with st.expander("Glossary"):
+    st.markdown(glossary_markdown())
