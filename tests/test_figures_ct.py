@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from explorer.figures.ct import HISTORY_PANELS, history_figure
-from explorer.figures.images import GAP, image_grid_figure
+from explorer.core.registry import METHODS
+from explorer.figures.ct import HISTORY_PANELS, comparison_figure, history_figure
+from explorer.figures.images import GAP, LABEL_CHARS, image_grid_figure, row_label_lines
 
 
 def _records(iterations: int = 12, starts: int = 3) -> dict[str, np.ndarray]:
@@ -48,10 +50,17 @@ def test_an_image_grid_is_one_strip_per_row_with_its_titles_and_colour_scales() 
         for c in range(3):
             np.testing.assert_allclose(z[:, c * (8 + GAP): c * (8 + GAP) + 8], images[r, c], rtol=1e-6)
         assert np.isnan(z[:, 8:8 + GAP]).all()
-    assert (fig.data[1].zmax, fig.data[1].colorbar.title.text) == (0.5, "error")
+    assert fig.data[1].zmax == 0.5
     # Column titles over the first row, centred on their images.
-    titles = {a.text: a.x for a in fig.layout.annotations}
+    titles = {a.text: a.x for a in fig.layout.annotations if not a.xref.endswith("domain")}
     assert titles == {"a": 3.5, "b": 3.5 + 8 + GAP, "c": 3.5 + 2 * (8 + GAP)}
+    # Each row is labelled left of its images, and its own colour bar (no title) spans its row.
+    labels = {a.text: (a.xref, a.yref, a.x, a.xanchor) for a in fig.layout.annotations if a.xref.endswith("domain")}
+    assert labels == {"x_k": ("x domain", "y domain", 0, "right"), "error": ("x2 domain", "y2 domain", 0, "right")}
+    for trace, axis in zip(fig.data, (fig.layout.yaxis, fig.layout.yaxis2)):
+        bottom, top = axis.domain
+        assert trace.showscale and trace.colorbar.title.text is None
+        assert (trace.colorbar.y, trace.colorbar.len) == pytest.approx(((top + bottom) / 2, top - bottom))
     assert '"dtype":"f4"' in fig.to_json().replace(" ", "")
 
 
@@ -76,3 +85,28 @@ def test_colour_scales_never_name_streamlits_placeholder_colours() -> None:
         colours = [str(colour).lower() for _, colour in trace.colorscale]
         assert not placeholders & set(colours) and all(c.startswith("rgb(") for c in colours)
     assert list(fig.data[1].colorscale[0]) == [0.0, "rgb(0, 0, 4)"]  # still inferno's black
+
+
+def test_long_row_labels_wrap_and_widen_the_left_margin() -> None:
+    assert row_label_lines("Gradient descent on f (baseline)") == ["Gradient descent", "on f (baseline)"]
+    assert row_label_lines("x_k") == ["x_k"] and row_label_lines("") == [""]
+    assert all(len(line) <= LABEL_CHARS for line in row_label_lines("GNC flow (Algorithm 1)"))
+    short = image_grid_figure(np.zeros((2, 1, 4, 4)), ["a"], row_labels=["x", "y"])
+    long = image_grid_figure(np.zeros((2, 1, 4, 4)), ["a"], row_labels=["x", "Gradient descent on f"])
+    plain = image_grid_figure(np.zeros((2, 1, 4, 4)), ["a"])
+    assert plain.layout.margin.l < short.layout.margin.l < long.layout.margin.l
+    assert "Gradient descent<br>on f" in {a.text for a in long.layout.annotations}
+
+
+def test_the_comparison_labels_each_row_with_its_method_and_shares_one_colour_bar() -> None:
+    rng = np.random.default_rng(2)
+    finals = {"gnc": rng.random((3, 8, 8)), "gd": rng.random((3, 8, 8))}
+    fig = comparison_figure(finals, ("gnc", "gd"), ["zeros", "FBP", "noise"])
+    labels = [a.text for a in fig.layout.annotations if a.xref.endswith("domain")]
+    assert labels == ["<br>".join(row_label_lines(METHODS[m].label)) for m in ("gnc", "gd")]
+    assert [a.text for a in fig.layout.annotations if not a.xref.endswith("domain")] == ["zeros", "FBP", "noise"]
+    # Both rows are final images on [0, 1] in grey: one colour bar for the grid.
+    assert [bool(t.showscale) for t in fig.data] == [True, False]
+    assert all((t.zmin, t.zmax) == (0.0, 1.0) for t in fig.data)
+    np.testing.assert_allclose(np.asarray(fig.data[1].z)[:, :8], finals["gd"][0], rtol=1e-6)
+    assert "GNC" not in fig.layout.title.text  # the rows say which is which, not the title

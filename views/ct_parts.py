@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -19,7 +19,7 @@ from explorer.app.ct_tables import comparison_frame, psnr_text, results_frame
 from explorer.app.ct_widgets import widget_key
 from explorer.core.registry import METHODS
 from explorer.ct import session as ct_session
-from explorer.figures.ct import history_figure
+from explorer.figures.ct import comparison_figure, history_figure
 from explorer.figures.images import image_grid_figure
 
 COMPARED = ("gnc", "gd")  # the paper's claim: GNC ends nearly independent of the start, plain GD does not
@@ -160,11 +160,8 @@ def compare_view(names: tuple[str, ...]) -> None:
                    "on f (t = t_min throughout) is not. Both use the step rule and iterations chosen above.")
         return
     result: ct.Comparison = compared["result"]
-    images = np.stack([result.finals[m] for m in result.methods])
-    st.plotly_chart(image_grid_figure(images, list(names), row_labels=[METHODS[m].label for m in result.methods],
-                                      title="Final iterates: GNC (top) and plain GD (bottom), one column per start",
-                                      cell_height=max(150, 400 // len(names))),
-                    key="ct_rec_compare_grid", width="stretch")
+    st.plotly_chart(comparison_figure(result.finals, result.methods, names), key="ct_rec_compare_grid",
+                    width="stretch")
     st.dataframe(comparison_frame(result, names).style.format(psnr_text), width="stretch")
 
 

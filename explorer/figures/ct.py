@@ -11,6 +11,8 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from explorer.core.registry import METHODS
+from explorer.figures.images import image_grid_figure
 from explorer.imaging.arrays import as_images
 
 _MARGIN = dict(l=10, r=10, t=40, b=10)
@@ -137,3 +139,20 @@ def history_figure(records: Mapping[str, np.ndarray], names: Sequence[str], *, m
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=70, b=10), uirevision="ct_history",
                       legend=dict(orientation="h", y=1.04, yanchor="bottom", x=0))
     return fig
+
+
+def comparison_figure(finals: Mapping[str, np.ndarray], methods: Sequence[str], names: Sequence[str]) -> go.Figure:
+    """Where each method ends from the same starts: one row per method, named by its label, one column per start.
+
+    Parameters
+    ----------
+    finals : mapping of str to np.ndarray, shape (K, n, n)
+        Each method's final iterates, shown on [0, 1] in grey (one colour bar serves all rows).
+    methods : sequence of str
+        Keys of explorer.core.registry.METHODS, in the order of the rows.
+    names : sequence of str
+        K start labels, the column titles.
+    """
+    images = np.stack([finals[m] for m in methods])
+    return image_grid_figure(images, list(names), "Final iterates of each method from the same starts",
+                             row_labels=[METHODS[m].label for m in methods], cell_height=max(150, 400 // len(names)))
