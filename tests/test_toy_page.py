@@ -283,7 +283,7 @@ def test_bad_query_params_warn_and_fall_back() -> None:
 def test_divergent_step_warns_naming_the_starts() -> None:
     at = _page({"step": "1e6", "starts": "typed", "points": "-3.94, -7.17; 9.19, 4.14", "n_iter": "200"})
     assert not at.exception
-    diverged = [w for w in _warnings(at) if "Diverged" in w]
+    diverged = [w for w in _warnings(at) if "diverged" in w.lower()]
     assert len(diverged) == 1
     assert "(-3.94, -7.17)" in diverged[0] and "(9.19, 4.14)" in diverged[0]
     assert set(_results(at)["ends at"]) == {"diverged"}
@@ -363,3 +363,31 @@ def test_a_bad_typed_pair_is_reported_and_the_others_run() -> None:
     assert any("3, x" in w.value and "kept" in w.value for w in at.warning)
     table = at.get("html")[0].proto.body
     assert "1: (1, 2)" in table and "2: (4, 5)" in table and "3: (" not in table
+
+
+def test_compare_runs_a_second_method_from_the_same_starts_in_a_synced_panel() -> None:
+    at = _page({"compare": "gd", "starts": "random", "k": "3", "it": "650"})
+    assert not at.exception
+    fig = _charts(at)["toy-landscape"]
+    panels = {t.get("xaxis", "x") for t in fig["data"]}
+    assert panels == {"x", "x2"}  # two panels
+    # One set of frames moves both panels: each frame carries every start's path and iterate in each.
+    assert all(len(f["data"]) == 2 * 2 * 3 for f in fig["frames"])
+    texts = [a["text"] for a in fig["layout"]["annotations"]]
+    assert any(text.startswith("GNC flow") for text in texts) and any(text.startswith("Gradient descent") for text in texts)
+    # The second panel shades plain descent's own landscape, f = F(., t_min): its image differs from the first's.
+    images = fig["layout"]["images"]
+    first = [im["source"] for im in images if im["xref"] == "x" and im["visible"]]
+    second = [im["source"] for im in images if im["xref"] == "x2" and im["visible"]]
+    assert first and second and first != second
+    assert any(h.startswith("ends at, Gradient descent") for h in _results(at).columns)
+    assert at.query_params["compare"] == "gd"
+
+
+def test_presentation_mode_is_kept_in_the_link_and_hides_the_secondary_parts() -> None:
+    at = _page({"present": "1"})
+    assert not at.exception and at.toggle(key="toy_present").value
+    assert at.query_params["present"] == "1"
+    assert not [b for b in at.button if b.key == "toy_btn_maps"]  # the maps stay off a projected page
+    layout = _charts(at)["toy-landscape"]["layout"]
+    assert layout["font"]["size"] == round(12 * 1.4) and layout["height"] == 640

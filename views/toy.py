@@ -26,7 +26,7 @@ from views.toy_cache import (
     cached_run,
     cached_threshold,
 )
-from views.toy_controls import controls_ui, frame_readout, key, seed_widgets, transport_ui
+from views.toy_controls import controls_ui, frame_readout, key, seed_widgets, title_ui, transport_ui
 from views.toy_results import maps_view, results_table
 
 
@@ -44,12 +44,12 @@ def equations_ui(params: ToyParams) -> None:
     st.latex(STEP_RULES[params.step_rule].latex)
 
 
-def backdrops(view: RunView, levels: list[float]) -> tuple[list[str], list[int]]:
-    """The backdrop images and which one each frame shows, from each frame's shaded t."""
+def backdrops(view: RunView, *levels: list[float]) -> tuple[list[str], list[list[int]]]:
+    """The backdrop images and which one each frame shows, from each frame's shaded t (a list per panel)."""
     params = view.params
-    distinct = sorted(set(levels), reverse=True)
+    distinct = sorted(set().union(*levels), reverse=True)
     sources = [cached_backdrop(t, params.data_weight, params.prior_weight) for t in distinct]
-    return sources, [distinct.index(t) for t in levels]
+    return sources, [[distinct.index(t) for t in panel] for panel in levels]
 
 
 def live_view(view: RunView) -> None:
@@ -61,9 +61,16 @@ def live_view(view: RunView) -> None:
     iteration = int(state[key("it")])
     frames = frame_iterations(n, params.frame, iteration)
     t_k = [_t_at(view, k) for k in frames]
-    left, right = st.columns([1.25, 1])
-    with right:
+    if view.compare_paths is None:
+        chart_box, side = st.columns([1.25, 1])
+        equations_box = controls_box = side
+    else:
+        # Two panels need the page's width; what sat beside the chart goes under it, in two columns.
+        chart_box = st.container()
+        equations_box, controls_box = st.columns(2)
+    with equations_box:
         equations_ui(params)
+    with controls_box:
         transport_ui(n, params.frame)
         follow_col, t_col = st.columns([1, 1.4])
         follow = follow_col.toggle("Follow t_k", key=key("follow"),
@@ -86,14 +93,18 @@ def live_view(view: RunView) -> None:
                    "frame, the table and the link the iteration where you pause. Click on the landscape to add "
                    "a start there, on a start to remove it. Keys: P play / pause, S step, Home reset, End to the end.")
     start = frames.index(iteration)
-    sources, which = backdrops(view, levels)
+    # The second panel shades its own method's t_k (plain descent stays at t_min), or the same fixed t.
+    other_t = view.compare_t if view.compare_t is not None else view.records["t"][0]
+    levels2 = [nearest_t(t_at(other_t, k, params.t_min)) for k in frames] if follow else levels
+    sources, (which, which2) = backdrops(view, levels, levels2)
     # Following t_k, each frame retitles the chart; at a fixed t the slider under it names the iteration. The
     # moving numbers lead: at 1280 x 720 the chart's toolbar, shown while the pointer is on it, covers the title's end.
     titles = ([f"k = {k}, t_k = {t:.3g}: F(x, t) shaded at t = {s:g}" for k, t, s in zip(frames, t_k, levels)]
               if follow else [f"F(x, t) at t = {levels[0]:g}"] * len(frames))
-    with left:
+    with chart_box:
         fig = cached_landscape(tuple(sources), view.minima, view.paths, tuple(frames), tuple(which), tuple(titles),
-                               start, view.names, view.note.replace("\n", "<br>"))
+                               start, view.names, view.note.replace("\n", "<br>"), view.compare_paths,
+                               view.panel_titles, params.present, tuple(which2))
         # Both charts style themselves (SELF_STYLED): no Streamlit theme pass in the browser.
         st.plotly_chart(fig, key="toy_landscape", width="stretch", theme=None)
     st.plotly_chart(cached_diagnostics(view.records, iteration, view.names), key="toy_diagnostics",
@@ -104,13 +115,25 @@ def live_view(view: RunView) -> None:
 # The page.
 
 
+def _run(params: ToyParams, method: str, step_rule: str, starts: tuple[tuple[float, float], ...]):
+    """One method from every start: the result, its paths and records (NaN where not finite), and which diverged."""
+    with st.spinner("Running ..."):
+        result = cached_run(method, step_rule, params.step_size, params.schedule, params.t_max, params.t_min,
+                            params.n_iter, params.data_weight, params.prior_weight, starts)
+    paths = np.where(np.isfinite(result.path), result.path, np.nan)
+    records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}
+    # A NaN or Inf anywhere on a path counts, whichever way the backend flagged it.
+    diverged = result.diverged | ~np.isfinite(result.final).all(1) | ~np.isfinite(result.path).all((1, 2))
+    return result, paths, records, diverged
+
+
 def main() -> None:
     """Lay out the Toy page."""
-    st.title("2D toy")
     # Streamlit clears the URL when the user switches pages; coming back restores the last view of the session.
     query = st.query_params.to_dict() or st.session_state.get("toy_last_query", {})
     parsed, warnings = toy_params_from_query(query)
     seed_widgets(parsed)
+    title_ui("2D toy")
     if warnings:
         st.warning(summary(warnings))
     params = controls_ui(parsed)
@@ -121,31 +144,44 @@ def main() -> None:
 
     starts_list = tuple(starts_of(params))
     names = tuple(f"{i + 1}: ({x1:g}, {x2:g})" for i, (x1, x2) in enumerate(starts_list))
-    with st.spinner("Running ..."):
-        result = cached_run(params.method, params.step_rule, params.step_size, params.schedule, params.t_max,
-                            params.t_min, params.n_iter, params.data_weight, params.prior_weight, starts_list)
-    paths = np.where(np.isfinite(result.path), result.path, np.nan)
-    records = {k: np.where(np.isfinite(v), v, np.nan) for k, v in result.records.items()}
-    # A NaN or Inf anywhere on a path counts, whichever way the backend flagged it.
-    diverged = result.diverged | ~np.isfinite(result.final).all(1) | ~np.isfinite(result.path).all((1, 2))
-    notes = exit_notes([n.split(":")[0] for n in names], paths, diverged, WINDOW)
+    result, paths, records, diverged = _run(params, params.method, params.step_rule, starts_list)
+    numbers = [n.replace(":", "") for n in names]  # "1 (-3.94, -7.17)"
+    notes = exit_notes(numbers, paths, diverged, WINDOW)
+    compared = None
+    if params.compare != "none":
+        # The second method with its authors' step rule and the same b, so each panel shows the method as published.
+        rule = METHODS[params.compare].step_rule
+        compared = _run(params, params.compare, rule, starts_list)
+        titles = (f"{METHODS[params.method].label}, {STEP_RULES[params.step_rule].label}",
+                  f"{METHODS[params.compare].label}, {STEP_RULES[rule].label}")
+        notes = ([f"{titles[0]}: {n}" for n in notes]
+                 + [f"{titles[1]}: {n}" for n in exit_notes(numbers, compared[1], compared[3], WINDOW)])
     if notes:
         text = "; ".join(notes)
         st.warning(text[0].upper() + text[1:] + ". Lower the step b or use a line search (Step rule, sidebar).")
     minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
-    view = RunView(replace(params, it=state[key("it")]), paths, records, names, minima, "\n".join(notes))
+    view = RunView(replace(params, it=state[key("it")]), paths, records, names, minima, "\n".join(notes),
+                   None if compared is None else compared[1], titles if compared else ("", ""),
+                   None if compared is None else compared[2]["t"][0])
 
     live_view(view)
-    results_table(view, result, diverged)
+    results_table(view, result, diverged, None if compared is None else (compared[0], compared[3]))
+    if params.present:  # secondary material stays out of a projected page
+        return _keep_in_url(params)
     with st.expander("About this problem"):
         st.markdown("A = [[1, 1], [0, 0]] and y = A x* with x* = (1, 1): every point of the dashed line "
                     "x1 + x2 = 2 fits the data, and the prior p_t (five Gaussians, smoothed by a VE SDE with "
                     "sigma = 10) decides. The paths follow the update above as t_k falls from t_max to t_min; "
                     "the diagnostics show t_k, the step b_k, f, |grad f| and the descent cosine at every k.")
     maps_view(params, minima)
+    _keep_in_url(params)
 
+
+def _keep_in_url(params: ToyParams) -> None:
+    """Write the view into the URL, so the link reproduces it (and remember it for a return to this page)."""
+    state = st.session_state
     final = replace(params, it=state[key("it")], maps=bool(state[key("maps")]), t=state[key("t")],
-                    follow=bool(state[key("follow")]))
+                    follow=bool(state[key("follow")]), present=bool(state[key("present")]))
     query = toy_params_to_query(final)
     state["toy_last_query"] = query
     if st.query_params.to_dict() != query:

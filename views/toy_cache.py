@@ -18,6 +18,7 @@ from explorer.toy import fast as toy_fast
 from explorer.toy.problem import ToyProblem
 
 LANDSCAPE_HEIGHT = 600  # px: with the title above, the whole chart fits a 900 px high window
+PRESENT_HEIGHT = 640  # px: presentation mode drops the page title, so the chart fits a 720 px high window
 BACKDROP_GRID = 101  # F(., t) is evaluated on this many points a side for the landscape image
 CONVEXITY_GRID = 41  # grid side for the convexity threshold bisection (the threshold agrees with 101 here)
 
@@ -76,10 +77,13 @@ def cached_basin(method: str, step_rule: str, step_size: float, schedule: str, t
 @st.cache_resource(max_entries=8, show_spinner=False)
 def cached_landscape(sources: tuple[str, ...], minima: np.ndarray, paths: np.ndarray, frames: tuple[int, ...],
                      which: tuple[int, ...], titles: tuple[str, ...], start: int, names: tuple[str, ...],
-                     note: str = ""):
-    return freeze(toy_figures.landscape_figure(sources, minima=minima, paths=list(paths), frame_iters=frames,
-                                   frame_backdrop=which, titles=titles, start=start, names=names,
-                                   height=LANDSCAPE_HEIGHT, note=note))
+                     note: str = "", compare_paths: np.ndarray | None = None, panel_titles: tuple[str, str] = ("", ""),
+                     present: bool = False, compare_which: tuple[int, ...] | None = None):
+    return freeze(toy_figures.landscape_figure(
+        sources, minima=minima, paths=list(paths), frame_iters=frames, frame_backdrop=which, titles=titles,
+        start=start, names=names, height=PRESENT_HEIGHT if present else LANDSCAPE_HEIGHT, note=note,
+        compare_paths=None if compare_paths is None else list(compare_paths), panel_titles=panel_titles,
+        compare_backdrop=compare_which, emphasis=1.4 if present else 1.0))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -87,6 +87,10 @@ def solver_ui() -> None:
     with st.sidebar:
         st.subheader("Solver")
         st.selectbox("Method", list(METHODS), format_func=lambda name: METHODS[name].label, key=key("method"))
+        st.selectbox("Compare with (a second panel, same starts)", ["none", *METHODS], key=key("compare"),
+                     format_func=lambda name: "nothing" if name == "none" else METHODS[name].label,
+                     help="Runs a second method from the same starts, with its authors' step rule and the same b, "
+                          "in a panel beside the first; one Play moves both.")
         st.selectbox("Step rule", list(STEP_RULES), format_func=lambda name: STEP_RULES[name].label,
                      key=key("step_rule"))
         authors = METHODS[st.session_state[key("method")]].step_rule
@@ -154,6 +158,28 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     if problems:
         st.warning(summary([p.replace("URL parameter ", "") for p in problems]))
     return params
+
+
+PRESENT_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
+  { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 0.5rem !important; max-width: 100% !important; }
+[data-testid="stMain"] { font-size: 1.15rem; }
+[data-testid="stMain"] h1 { font-size: 1.6rem !important; padding: 0 !important; }
+</style>"""
+
+
+def title_ui(title: str) -> bool:
+    """The page title with the presentation-mode switch beside it; in that mode the sidebar and the page header
+    are hidden and the type is larger (the figures scale their own). Returns whether it is on."""
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.title(title)
+    on = right.toggle("Presentation", key=key("present"),
+                      help="For a projector: larger type, lines and markers; the sidebar hidden; the chart fitted "
+                           "to 1280 x 720. Kept in the link (present=1).")
+    if on:
+        st.html(PRESENT_CSS)
+    return on
 
 
 def transport_ui(n_iter: int, frame: int) -> None:

@@ -18,8 +18,12 @@ from views.toy_cache import cached_basin, sweep_with_progress
 from views.toy_controls import key, show_maps
 
 
-def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray) -> None:
-    """Where each start ended: the minimum it reached, f and |grad f| there; each start in its charts' colour."""
+def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarray,
+                  compared: tuple[toy_fast.FastResult, np.ndarray] | None = None) -> None:
+    """Where each start ended: the minimum it reached, f and |grad f| there; each start in its charts' colour.
+
+    With `compared` (the second panel's result and which of its starts diverged), a column says where the
+    compared method ended from the same start."""
     styles = [start_style(i) for i in range(len(view.names))]
 
     def number(value: float, spec: str) -> str:
@@ -33,6 +37,10 @@ def results_table(view: RunView, result: toy_fast.FastResult, diverged: np.ndarr
         "|grad f(x_N)|": ["-" if d else number(v, ".3g") for v, d in zip(result.grad_norm, diverged)],
         "ends at": [analysis.describe_end(f, view.minima, d) for f, d in zip(result.final, diverged)],
     })
+    if compared is not None:
+        other, gone = compared
+        table[f"ends at, {view.panel_titles[1]}"] = [analysis.describe_end(f, view.minima, d)
+                                                     for f, d in zip(other.final, gone)]
     # Static HTML (at most 20 rows), not `st.table`: see explorer/app/tables.py.
     st.html(html_table(table, colours={"": [colour for colour, _ in styles]}, right=("f(x_N)", "|grad f(x_N)|")))
 

@@ -95,6 +95,9 @@ class RunView:
     names: tuple[str, ...]  # one label per start
     minima: np.ndarray  # (4, 2)
     note: str = ""  # starts that diverged or left the window, one per line (plain text)
+    compare_paths: np.ndarray | None = None  # (B, N + 1, 2): the compared method's paths from the same starts
+    panel_titles: tuple[str, str] = ("", "")  # what each panel shows when there are two
+    compare_t: np.ndarray | None = None  # (N,): the compared method's t_k from its first start
 
 
 def exit_notes(names: Sequence[str], paths: np.ndarray, diverged: np.ndarray,
@@ -208,7 +211,9 @@ export default function (component) {
     down = null;
     if (Math.hypot(e.clientX - x, e.clientY - y) > 5 || Date.now() - at > 600) return;
     const box = area.getBoundingClientRect();
-    const xa = hooked._fullLayout.xaxis, ya = hooked._fullLayout.yaxis;
+    const plot = hooked._fullLayout._plots[area.getAttribute("data-subplot") || "xy"];  // either panel
+    if (!plot) return;
+    const xa = plot.xaxis, ya = plot.yaxis;
     const point = { x: xa.p2l(x - box.left), y: ya.p2l(y - box.top) };
     clickTimer = setTimeout(() => setTriggerValue("click", point), 350);
   };

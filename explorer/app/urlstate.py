@@ -84,6 +84,8 @@ class ToyParams:
     frame: int = 13  # iterations per step / per frame of playback
     maps: bool = False  # show the basin and convergence-rate maps
     sweep: str = "quick"  # key of SWEEP_SIZES
+    compare: str = "none"  # a second method run from the same starts beside the first ("none": no second panel)
+    present: bool = False  # presentation mode: larger type and lines, the sidebar folded, the figure fitted
 
 
 # URL keys of links made before the names were unified -> today's field names.
@@ -110,6 +112,7 @@ _CHOICES: dict[str, Sequence[str]] = {
     "starts": START_MODES,
     "preset": tuple(PRESETS),
     "sweep": tuple(SWEEP_SIZES),
+    "compare": ("none", *METHODS),
 }
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")

@@ -54,10 +54,11 @@ def start_dash(i: int) -> str:
     return PATH_DASHES[(i // len(PATH_COLOURS)) % len(PATH_DASHES)]
 
 
-def _equal_aspect(fig: go.Figure, window: tuple[float, float]) -> None:
-    """Square axes over the window: one unit on x1 is one unit on x2."""
-    fig.update_xaxes(range=list(window), constrain="domain", title_text="x1")
-    fig.update_yaxes(range=list(window), scaleanchor="x", scaleratio=1, constrain="domain", title_text="x2")
+def _equal_aspect(fig: go.Figure, window: tuple[float, float], xaxis: str = "x", yaxis: str = "y") -> None:
+    """Square axes over the window: one unit on x1 is one unit on x2 (the panel of `xaxis` and `yaxis`)."""
+    fig.layout[xaxis.replace("x", "xaxis")].update(range=list(window), constrain="domain", title_text="x1")
+    fig.layout[yaxis.replace("y", "yaxis")].update(range=list(window), scaleanchor=xaxis, scaleratio=1,
+                                                    constrain="domain", title_text="x2")
 
 
 def _solution_line(window: tuple[float, float]) -> go.Scatter:
@@ -124,12 +125,16 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
                      frame_iters: Sequence[int] = (0,), frame_backdrop: Sequence[int] | None = None,
                      titles: Sequence[str] | None = None, start: int = 0, names: Sequence[str] | None = None,
                      window: tuple[float, float] = (-10.0, 10.0), height: int = 560,
-                     frame_ms: int = 60, most_points: int = 150, note: str = "") -> go.Figure:
+                     frame_ms: int = 60, most_points: int = 150, note: str = "",
+                     compare_paths: Sequence[np.ndarray] | None = None,
+                     panel_titles: tuple[str, str] = ("", ""), compare_backdrop: Sequence[int] | None = None,
+                     emphasis: float = 1.0) -> go.Figure:
     """F(., t) behind the line Ax = y, the minima of f and each start's path, with playback in the browser.
 
     One plotly frame per entry of `frame_iters`: frame j draws every path up to iteration frame_iters[j]
     (its current iterate marked) over the backdrop `frame_backdrop[j]`. Play / Pause and the slider run
-    client-side; the figure opens on frame `start`.
+    client-side; the figure opens on frame `start`. With `compare_paths`, a second panel beside the first
+    shows another method's paths from the same starts, moved by the same frames (one Play for both).
 
     Parameters
     ----------
@@ -155,55 +160,77 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
         Iterates drawn per travelled path and frame, at most (what a screen can show; bounds the payload).
     note : str
         A warning drawn on the plot in every frame (a start that diverged or left the window); plain text.
+    compare_paths : sequence of ndarray, optional
+        The second method's paths from the same starts, in the same order (shape as `paths`).
+    panel_titles : (str, str)
+        What each panel shows, when there are two.
+    compare_backdrop : sequence of int, optional
+        Index into `backdrops` for each frame of the second panel (default: the first panel's): a method that
+        smooths otherwise (plain descent works on f throughout) shows its own landscape.
+    emphasis : float
+        Factor on type sizes, line widths and markers (presentation mode: read from the back of a room).
     """
     frame_iters = [int(k) for k in frame_iters]
     frame_backdrop = list(frame_backdrop) if frame_backdrop is not None else [0] * len(frame_iters)
     titles = list(titles) if titles is not None else [f"iteration k = {k}" for k in frame_iters]
     start = int(np.clip(start, 0, len(frame_iters) - 1))
     names = list(names) if names is not None else [f"start {i + 1}" for i in range(len(paths))]
-    paths = [np.asarray(p, dtype=np.float32) for p in paths]
+    panels = [[np.asarray(p, dtype=np.float32) for p in paths]]
+    if compare_paths is not None:
+        panels.append([np.asarray(p, dtype=np.float32) for p in compare_paths])
+    axes = [("x", "y"), ("x2", "y2")][: len(panels)]
+    shown = [frame_backdrop, list(compare_backdrop) if compare_backdrop is not None else frame_backdrop]
     lo, hi = window
 
     def images(j: int) -> list[dict]:
-        """Every backdrop as a layout image, only frame j's visible."""
-        return [dict(source=src, xref="x", yref="y", x=lo, y=hi, sizex=hi - lo, sizey=hi - lo, sizing="stretch",
-                     layer="below", visible=frame_backdrop[j] == b)
-                for b, src in enumerate(backdrops)]
+        """Every backdrop of every panel as a layout image, only frame j's visible."""
+        return [dict(source=src, xref=xa, yref=ya, x=lo, y=hi, sizex=hi - lo, sizey=hi - lo, sizing="stretch",
+                     layer="below", visible=shown[p][j] == b)
+                for p, (xa, ya) in enumerate(axes) for b, src in enumerate(backdrops)]
 
     def moving(j: int) -> list[dict]:
-        """The traces a frame changes: each path travelled so far and its current iterate.
+        """The traces a frame changes: each path travelled so far and its current iterate, panel by panel.
 
         Plain dicts: plotly validates them once when they join the figure; building a graph object per trace
         and frame (hundreds of them) took most of a rerun's time on the server.
         """
         traces = []
-        for i, path in enumerate(paths):
-            k = int(np.clip(frame_iters[j], 0, len(path) - 1))
-            head = _decimated(path, k, most_points)
-            traces.append(dict(type="scatter", x=head[:, 0], y=head[:, 1]))
-            traces.append(dict(type="scatter", x=path[k : k + 1, 0], y=path[k : k + 1, 1],
-                               hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+        for panel in panels:
+            for i, path in enumerate(panel):
+                k = int(np.clip(frame_iters[j], 0, len(path) - 1))
+                head = _decimated(path, k, most_points)
+                traces.append(dict(type="scatter", x=head[:, 0], y=head[:, 1]))
+                traces.append(dict(type="scatter", x=path[k : k + 1, 0], y=path[k : k + 1, 1],
+                                   hovertemplate=f"{names[i]}: x_{k} = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
         return traces
 
-    fig = go.Figure()
-    fig.add_trace(_solution_line(window))
-    for trace in _minima_traces(minima):
-        fig.add_trace(trace)
-    for i, path in enumerate(paths):
-        colour, symbol = start_style(i)
-        full = _decimated(path, len(path) - 1, 4 * most_points)
-        fig.add_trace(go.Scatter(x=full[:, 0], y=full[:, 1], mode="lines", line=dict(color=colour, width=1, dash="dot"),
-                                 opacity=0.5, legendgroup=names[i], showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", legendgroup=names[i], showlegend=False,
-                                 marker=dict(symbol=f"{symbol}-open", size=10, color=colour, line=dict(width=2)),
-                                 hovertemplate=f"{names[i]}: x_0 = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.07) if len(panels) == 2 else go.Figure()
+    for p, (panel, (xa, ya)) in enumerate(zip(panels, axes)):
+        first = p == 0  # the legend names each start once
+        line = _solution_line(window).update(xaxis=xa, yaxis=ya, showlegend=first)
+        fig.add_trace(line)
+        for trace in _minima_traces(minima):
+            fig.add_trace(trace.update(xaxis=xa, yaxis=ya, showlegend=first))
+        for i, path in enumerate(panel):
+            colour, symbol = start_style(i)
+            full = _decimated(path, len(path) - 1, 4 * most_points)
+            fig.add_trace(go.Scatter(x=full[:, 0], y=full[:, 1], mode="lines", xaxis=xa, yaxis=ya,
+                                     line=dict(color=colour, width=1, dash="dot"), opacity=0.5,
+                                     legendgroup=names[i], showlegend=False, hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", legendgroup=names[i],
+                                     showlegend=False, xaxis=xa, yaxis=ya,
+                                     marker=dict(symbol=f"{symbol}-open", size=10, color=colour, line=dict(width=2)),
+                                     hovertemplate=f"{names[i]}: x_0 = (%{{x:.3f}}, %{{y:.3f}})<extra></extra>"))
     first_moving = len(fig.data)
+    per_panel = 2 * len(panels[0])
     for i, trace in enumerate(moving(start)):
-        colour, symbol = start_style(i // 2)
-        name = names[i // 2]
+        colour, symbol = start_style((i % per_panel) // 2)
+        name = names[(i % per_panel) // 2]
+        xa, ya = axes[i // per_panel]
+        trace.update(xaxis=xa, yaxis=ya)
         if i % 2 == 0:
             trace.update(mode="lines", name=name, legendgroup=name, line=dict(color=colour, width=2.5),
-                         hovertemplate=f"{name}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
+                         showlegend=i < per_panel, hovertemplate=f"{name}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
         else:
             trace.update(mode="markers", legendgroup=name, showlegend=False,
                          marker=dict(symbol=symbol, size=12, color=colour, line=dict(color="white", width=1.5)))
@@ -213,11 +240,13 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     # browser once) and needs a redraw for it; with one backdrop, frames move the paths alone.
     redraw = len(backdrops) > 1
     named = not redraw  # the slider names the iteration where no frame retitles the chart
+
     def frame(j: int) -> dict:
         """Frame j as a plain dict (validated once with the others, like the traces of `moving`)."""
         out = dict(name=str(frame_iters[j]), data=moving(j), traces=moving_indices)
         if redraw:
-            out["layout"] = dict(images=[dict(visible=frame_backdrop[j] == b) for b in range(len(backdrops))],
+            out["layout"] = dict(images=[dict(visible=shown[p][j] == b) for p in range(len(axes))
+                                         for b in range(len(backdrops))],
                                  title=dict(text=titles[j]))
         return out
 
@@ -251,11 +280,23 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top",
                            showarrow=False, align="left", font=dict(color="#b2182b", size=13),
                            bgcolor="rgba(255,255,255,0.85)", bordercolor="#b2182b", borderwidth=1)
-    _equal_aspect(fig, window)
+    for xa, ya in axes:
+        _equal_aspect(fig, window, xa, ya)
+    for p, text in enumerate(panel_titles[: len(axes)] if len(axes) == 2 else ()):
+        domain = fig.layout[f"xaxis{p + 1 if p else ''}"].domain
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=(domain[0] + domain[1]) / 2, y=1.0,
+                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=14))
     # Without a theme the tick labels sit on the axes, and the two -10s would meet at the corner; automargin keeps
     # them inside the chart where it is narrow (at 1280 x 720 the y labels were cut off).
     fig.update_xaxes(showgrid=False, zeroline=False, ticklabelstandoff=4, automargin=True)
     fig.update_yaxes(showgrid=False, zeroline=False, ticklabelstandoff=12, automargin=True)
+    if emphasis != 1.0:
+        fig.update_layout(font_size=round(12 * emphasis))
+        for trace in fig.data:
+            if trace.line is not None and trace.line.width is not None:
+                trace.line.width *= emphasis
+            if trace.marker is not None and trace.marker.size is not None:
+                trace.marker.size *= emphasis
     return fig
 
 
