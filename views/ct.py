@@ -38,6 +38,7 @@ from explorer.app.ct_widgets import (
     seed_widgets,
     widget_key,
 )
+from explorer.app.glossary import glossary_markdown, help_for
 from explorer.app.plain import summary
 from explorer.app.uploads import Decoded
 from explorer.app.urlstate import REAL_SLICES, CTParams, ct_params_from_query, ct_params_to_query, ct_t_range
@@ -114,12 +115,14 @@ def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.C
     # the first screen (at 1440 x 900 they began at y = 945 px below three rows of settings).
     bar = st.sidebar
     bar.subheader("Reconstruction settings")
-    prior = bar.selectbox("Prior", available_priors(), key=widget_key("prior"), format_func=PRIOR_LABELS.get)
+    prior = bar.selectbox("Prior", available_priors(), key=widget_key("prior"), format_func=PRIOR_LABELS.get,
+                          help=help_for("energy", "score", "EMA"))
     alpha = bar.number_input("Prior weight alpha", min_value=1e-8, max_value=10.0, format="%.2e",
                              key=widget_key("alpha"), placeholder=f"tuned: {ct.ALPHA[prior]:.0e}",
                              help="F(x, t) = ½||A~x − y~||² + alpha · s(t)/m(t) · E(x, t), A~ = A/||A||. "
                                   "Empty: the value tuned for this prior.")
-    method = bar.selectbox("Method", list(METHODS), key=widget_key("method"), format_func=lambda m: METHODS[m].label)
+    method = bar.selectbox("Method", list(METHODS), key=widget_key("method"), format_func=lambda m: METHODS[m].label,
+                           help=help_for("GNC"))
     chosen = bar.multiselect("Starts x_0 (run together as one batch)", list(INIT_LABELS),
                              format_func=lambda name: init_label(name, ref), key=widget_key("inits"))
     inits = chosen_starts(chosen)
@@ -129,7 +132,8 @@ def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.C
     if "noise" in inits:
         init_seed = int(bar.number_input("Noise start seed", 0, 2**31 - 1, key=widget_key("init_seed")))
     upload = uploaded(bar, "Start image", "ct_rec_upload", problem.n, window) if "upload" in inits else None
-    schedule = bar.selectbox("Schedule of t", list(schedules.SCHEDULES), key=widget_key("schedule"))
+    schedule = bar.selectbox("Schedule of t", list(schedules.SCHEDULES), key=widget_key("schedule"),
+                             help=help_for("smoothing level t", "SDE"))
     a, b = bar.columns(2)
     t_max = a.number_input("t_max", 1e-3, 1.0, format="%.3g", key=widget_key("t_max"))
     t_min = b.number_input("t_min", 1e-5, 1.0, format="%.3g", key=widget_key("t_min"))
@@ -138,7 +142,7 @@ def reconstruction_ui(problem: ct.ProblemSettings, window: Window) -> tuple[ct.C
         bar.warning(warning)
     n_iter = int(bar.number_input("Iterations N", 1, 2000, key=widget_key("n_iter")))
     rule = bar.selectbox("Step rule", list(STEP_RULES), key=widget_key("step_rule"),
-                         format_func=lambda r: STEP_RULES[r].label)
+                         format_func=lambda r: STEP_RULES[r].label, help=help_for("Armijo", "Barzilai-Borwein"))
     step_size = bar.number_input("Step size b (first trial step for line searches)", min_value=1e-6,
                                  max_value=1e9, format="%.3g", key=widget_key("step_size"),
                                  placeholder=f"tuned: {ct.default_step_size(rule, prior):g}")
@@ -241,6 +245,8 @@ def main() -> None:
             reconstruction_view(forward_model, real)
     else:
         state["ct_rec_playing"] = False
+    with st.expander("Glossary: score, SDE, smoothing level t, Armijo, Barzilai-Borwein, EMA, PSNR / SSIM, ..."):
+        st.markdown(glossary_markdown())
     if not state.get("ct_rec_playing", False):
         query = ct_params_to_query(params_from_widgets(state, parsed))
         state["ct_last_query"] = query

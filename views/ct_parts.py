@@ -17,6 +17,7 @@ import torch
 from explorer import ct
 from explorer.app.ct_tables import comparison_frame, psnr_text, results_frame
 from explorer.app.ct_widgets import widget_key
+from explorer.app.glossary import help_for
 from explorer.core.registry import METHODS
 from explorer.ct import session as ct_session
 from explorer.figures.ct import comparison_figure, history_figure
@@ -109,7 +110,8 @@ def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:
                    help=f"{run.seconds:.1f} s of solver time; status: {run.status}")
     for col, name, now, start in zip(cols[1:], run.names, psnr_rows[-1], psnr_rows[0]):
         gain = now - start
-        col.metric(f"PSNR {name} (dB)", psnr_text(now), f"{gain:+.2f} since x_0" if np.isfinite(gain) else None)
+        col.metric(f"PSNR {name} (dB)", psnr_text(now), f"{gain:+.2f} since x_0" if np.isfinite(gain) else None,
+                   help=help_for("PSNR"))
     x = ct_session.frame_at(run, shown)[:, 0].numpy()
     grid = np.stack([x, np.abs(x - run.problem.truth[0, 0].numpy())])
     titles = [f"{n}: {psnr_text(p, ' dB')}" for n, p in zip(run.names, psnr_rows[shown])]

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
+from explorer.app.glossary import glossary_markdown, help_for
 from explorer.app.plain import summary
 from explorer.app.toy_frames import T_OPTIONS, RunView, exit_notes, frame_iterations, frame_readouts, nearest_t, t_at
 from explorer.app.urlstate import ToyParams, starts_of, toy_params_from_query, toy_params_to_query
@@ -74,7 +75,8 @@ def live_view(view: RunView) -> None:
         transport_ui(n, params.frame)
         follow_col, t_col = st.columns([1, 1.4])
         follow = follow_col.toggle("Follow t_k", key=key("follow"),
-                                   help="Shade F(., t_k) at each iteration instead of a fixed t")
+                                   help="Shade F(., t_k) at each iteration instead of a fixed t.\n\n"
+                                        + help_for("smoothing level t"))
         if follow:
             t_col.markdown("Landscape at **t = t_k**, shaded at the nearest of the slider's levels")
             levels = [nearest_t(t) for t in t_k]
@@ -174,6 +176,8 @@ def main() -> None:
                     "sigma = 10) decides. The paths follow the update above as t_k falls from t_max to t_min; "
                     "the diagnostics show t_k, the step b_k, f, |grad f| and the descent cosine at every k.")
     maps_view(params, minima)
+    with st.expander("Glossary: score, SDE, smoothing level t, Armijo, Barzilai-Borwein, ..."):
+        st.markdown(glossary_markdown())
     _keep_in_url(params)
 
 

@@ -11,6 +11,7 @@ from dataclasses import fields
 
 import streamlit as st
 
+from explorer.app.glossary import help_for
 from explorer.app.plain import summary
 from explorer.app.toy_frames import FRAME_CSS, FRAME_HTML, FRAME_JS, nearest_t
 from explorer.app.toy_starts import clicked_point, toggle_start
@@ -86,13 +87,14 @@ def solver_ui() -> None:
     """Sidebar widgets for the method, step rule, schedule and weights."""
     with st.sidebar:
         st.subheader("Solver")
-        st.selectbox("Method", list(METHODS), format_func=lambda name: METHODS[name].label, key=key("method"))
+        st.selectbox("Method", list(METHODS), format_func=lambda name: METHODS[name].label, key=key("method"),
+                     help=help_for("GNC"))
         st.selectbox("Compare with (a second panel, same starts)", ["none", *METHODS], key=key("compare"),
                      format_func=lambda name: "nothing" if name == "none" else METHODS[name].label,
                      help="Runs a second method from the same starts, with its authors' step rule and the same b, "
                           "in a panel beside the first; one Play moves both.")
         st.selectbox("Step rule", list(STEP_RULES), format_func=lambda name: STEP_RULES[name].label,
-                     key=key("step_rule"))
+                     key=key("step_rule"), help=help_for("Armijo", "Barzilai-Borwein"))
         authors = METHODS[st.session_state[key("method")]].step_rule
         if st.session_state[key("step_rule")] != authors:
             st.caption(f"The authors ran this method with {STEP_RULES[authors].label}, not the rule chosen here.")
@@ -101,7 +103,7 @@ def solver_ui() -> None:
         st.number_input("b (fixed step, or first trial of the line search)", min_value=1e-8, max_value=1e9,
                         step=0.1, format="%g", key=key("step_size"))
         st.subheader(r"Schedule $t_1 > \dots > t_N$")
-        st.selectbox("Schedule", list(schedules.SCHEDULES), key=key("schedule"))
+        st.selectbox("Schedule", list(schedules.SCHEDULES), key=key("schedule"), help=help_for("smoothing level t"))
         st.number_input("t_max", min_value=1e-4, max_value=100.0, step=0.1, format="%g", key=key("t_max"))
         st.number_input("t_min", min_value=1e-6, max_value=1.0, step=1e-3, format="%g", key=key("t_min"))
         st.number_input("N iterations", min_value=1, max_value=5000, step=100, key=key("n_iter"))

@@ -257,18 +257,21 @@ def landscape_figure(backdrops: Sequence[str], *, minima: np.ndarray, paths: Seq
     fig.update_layout(
         images=images(start),
         title=dict(text=titles[start], x=0.01),
-        height=height, margin=LANDSCAPE_MARGIN, uirevision="toy-landscape",
+        # Larger type needs more room under the plot for the tick labels and the x1 title above the controls.
+        height=height, margin=dict(LANDSCAPE_MARGIN, b=round(LANDSCAPE_MARGIN["b"] * emphasis)),
+        uirevision="toy-landscape",
         plot_bgcolor="white", **SELF_STYLED,
-        legend=dict(orientation="h", yanchor="top", y=-0.19, x=0),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.085, xanchor="left", yanchor="top",
-                          pad=dict(t=0, r=6), showactive=False,
+        legend=dict(orientation="h", yanchor="top", y=-0.19 * emphasis, x=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.085 * emphasis, xanchor="left",
+                          yanchor="top", pad=dict(t=0, r=6), showactive=False,
                           buttons=[dict(label="Play", method="animate", args=[None, play]),
                                    dict(label="Pause", method="animate", args=[[None], pause])])],
         # A step's value is its iteration (the page reads it). Following t_k every frame retitles the chart with
         # its k, so the steps need no labels and the slider no current-value text: plotly draws and measures a
         # label for each of the 101 steps on every draw (~75 ms of a new visitor's first figure). At a fixed t
         # the frames only move the paths, and the slider's current value names the iteration (labels hidden).
-        sliders=[dict(active=start, x=0.28, len=0.72, y=-0.07, yanchor="top", pad=dict(t=0 if named else 24, b=0),
+        sliders=[dict(active=start, x=0.28, len=0.72, y=-0.07 * emphasis, yanchor="top",
+                      pad=dict(t=0 if named else 24, b=0),
                       currentvalue=dict(prefix="k = ", visible=named, xanchor="right", font=dict(color=NEUTRAL_TEXT)),
                       font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0, tickcolor="rgba(0,0,0,0)",
                       steps=[dict(label=str(k) if named else "", value=str(k), method="animate",
