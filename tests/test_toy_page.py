@@ -391,3 +391,11 @@ def test_presentation_mode_is_kept_in_the_link_and_hides_the_secondary_parts() -
     assert not [b for b in at.button if b.key == "toy_btn_maps"]  # the maps stay off a projected page
     layout = _charts(at)["toy-landscape"]["layout"]
     assert layout["font"]["size"] == round(12 * 1.4) and layout["height"] == 640
+
+
+def test_maps_first_puts_the_maps_above_the_live_view() -> None:
+    at = _page({"maps": "1", "maps_first": "1", "sweep": "quick"})
+    assert not at.exception
+    order = [json.loads(c.proto.spec)["layout"].get("uirevision") for c in at.get("plotly_chart")]
+    assert order.index("toy-basin") < order.index("toy-landscape")
+    assert at.query_params["maps_first"] == "1"

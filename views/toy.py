@@ -166,6 +166,8 @@ def main() -> None:
                    None if compared is None else compared[1], titles if compared else ("", ""),
                    None if compared is None else compared[2]["t"][0])
 
+    if params.maps_first:  # a lesson about the maps opens on them
+        maps_view(params, minima)
     live_view(view)
     results_table(view, result, diverged, None if compared is None else (compared[0], compared[3]))
     if params.present:  # secondary material stays out of a projected page
@@ -175,7 +177,8 @@ def main() -> None:
                     "x1 + x2 = 2 fits the data, and the prior p_t (five Gaussians, smoothed by a VE SDE with "
                     "sigma = 10) decides. The paths follow the update above as t_k falls from t_max to t_min; "
                     "the diagnostics show t_k, the step b_k, f, |grad f| and the descent cosine at every k.")
-    maps_view(params, minima)
+    if not params.maps_first:
+        maps_view(params, minima)
     with st.expander("Glossary: score, SDE, smoothing level t, Armijo, Barzilai-Borwein, ..."):
         st.markdown(glossary_markdown())
     _keep_in_url(params)

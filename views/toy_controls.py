@@ -174,7 +174,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 def title_ui(title: str) -> bool:
     """The page title with the presentation-mode switch beside it; in that mode the sidebar and the page header
     are hidden and the type is larger (the figures scale their own). Returns whether it is on."""
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    left, right = st.columns([4, 1.3], vertical_alignment="center")
     left.title(title)
     on = right.toggle("Presentation", key=key("present"),
                       help="For a projector: larger type, lines and markers; the sidebar hidden; the chart fitted "

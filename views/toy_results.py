@@ -54,6 +54,8 @@ def maps_view(params: ToyParams, minima: np.ndarray) -> None:
                   on_click=show_maps, args=(True,))
         st.caption("Every start of a grid over the window, the chosen method and step rule, over a sweep of t_max.")
         return
+    # The maps first, their settings and numbers under them: a lesson on the maps shows them on the first screen.
+    charts = st.container()
     left, right = st.columns([2, 1])
     left.radio("Sweep", list(SWEEP_SIZES), horizontal=True, key=key("sweep"),
                format_func=lambda s: f"{s}: grid {SWEEP_SIZES[s][0]}^2, {SWEEP_SIZES[s][1]} t_max values")
@@ -69,12 +71,12 @@ def maps_view(params: ToyParams, minima: np.ndarray) -> None:
                f"(grey). The authors' stationarity test |grad f| <= 0.1 holds for {basin.frac_stationary:.0%}: "
                "f is so flat far from its minima that the test also passes grey starts near none of them. "
                f"Sweep of {len(sweep.t_max)} t_max values took {sweep.seconds:.1f} s.")
-    cols = st.columns(2)
+    cols = charts.columns(2)
     cols[0].plotly_chart(basin_figure(sweep.coords, basin.labels, minima,
-                                      title=f"Basin map: where each start ends, t_max = {params.t_max:g}"),
+                                      title=f"Where each start ends, t_max = {params.t_max:g}"),
                          key="toy_basin", width="stretch")
     cols[1].plotly_chart(reach_figure(sweep.coords, sweep.reach_share, minima,
-                                      title="Share of the swept t_max values that bring each start to x*"),
+                                      title="Share of the swept t_max reaching x*"),
                          key="toy_reach", width="stretch")
     st.plotly_chart(rate_figure(sweep.iterations, sweep.t_max, sweep.rate, mark_t_max=params.t_max,
                                 title="Convergence rate: share of starts within 0.1 of x*"),

@@ -86,6 +86,7 @@ class ToyParams:
     sweep: str = "quick"  # key of SWEEP_SIZES
     compare: str = "none"  # a second method run from the same starts beside the first ("none": no second panel)
     present: bool = False  # presentation mode: larger type and lines, the sidebar folded, the figure fitted
+    maps_first: bool = False  # the basin and rate maps above the live view (a lesson about the maps)
 
 
 # URL keys of links made before the names were unified -> today's field names.
