@@ -101,3 +101,33 @@ def test_key_p_plays_and_pauses(page, app_url):
     paused = page.evaluate(f"() => document.querySelector('{CHART}')._fullLayout._currentFrame")
     time.sleep(1.0)
     assert page.evaluate(f"() => document.querySelector('{CHART}')._fullLayout._currentFrame") == paused
+
+
+def test_compare_panels_play_together_from_one_play(page, app_url):
+    _ready(page, f"{app_url}/toy?compare=gd&starts=random&k=3&seed=1&it=0&frame=10&follow=0")
+    # Current iterates (the marker traces) of both panels, by axis: they move with every frame.
+    markers = f"""() => {{ const gd = document.querySelector('{CHART}');
+        return gd._fullData.filter((t) => t.mode === 'markers' && t.marker && t.marker.line
+                                          && t.marker.line.color === 'white')
+                          .map((t) => [t.xaxis, t.x[0], t.y[0]]); }}"""
+    before = page.evaluate(markers)
+    assert {axis for axis, *_ in before} == {"x", "x2"} and len(before) == 6
+    page.locator(f"{CHART} .updatemenu-button").filter(has_text="Play").click()
+    page.wait_for_function(f"() => Number(document.querySelector('{CHART}')._fullLayout._currentFrame) >= 200",
+                           timeout=60_000)
+    after = page.evaluate(markers)
+    moved = {axis for (axis, x0, y0), (_, x1, y1) in zip(before, after) if (x0, y0) != (x1, y1)}
+    assert moved == {"x", "x2"}  # one Play moved the iterates of both methods
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1440, 900)])
+def test_presentation_mode_fits_the_chart_and_its_controls_on_the_first_screen(page, app_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    _ready(page, f"{app_url}/toy?present=1&it=400")
+    box = page.locator(".st-key-toy_landscape").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+    # The type is larger than on the ordinary page (the figure scales its own).
+    size = page.evaluate(f"() => document.querySelector('{CHART}')._fullLayout.font.size")
+    assert size >= 16
+    page.screenshot(path=str(ARTIFACTS / f"toy_present_{width}.png"))
