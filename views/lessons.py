@@ -1,7 +1,8 @@
-"""Lessons page: short guided lessons for teaching, each opening the Toy or CT page set up for it.
+"""Lessons page: the index of the guided lessons for teaching, each opening the Toy or CT page in lesson mode.
 
 The lessons themselves are data in `explorer.app.lessons`; this page only picks one (from ?lesson=slug or the
-picker), shows it and links to the view it describes. The target page's controls stay live.
+picker), shows it with its steps and links to its first step. The target page shows the lesson in its panel
+(`views.lesson_panel`) and keeps its controls live.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from urllib.parse import urlsplit
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from explorer.app.lessons import LESSONS, PAGES, Lesson, deep_link, find_lesson, target_query, view_numbers
 from explorer.app.plain import summary
-from explorer.app.lessons import LESSONS, Lesson, deep_link, find_lesson, lesson_links, target_query
 
 PAGE_FILES = {"toy": "views/toy.py", "ct": "views/ct.py"}  # lesson.page -> page script registered in app.py
-PAGE_NAMES = {"toy": "Toy", "ct": "CT"}  # lesson.page -> the page's title in the navigation
 PICK = "lessons_pick"  # session-state key of the picker (an index into LESSONS)
 LAST = "lessons_last"  # the slug last shown; outlives the picker's state when the user visits another page
 
@@ -53,27 +53,28 @@ def picker_ui() -> int:
 
 
 def open_link(lesson: Lesson) -> None:
-    """A button for each view the lesson opens, and the same links as text for slides."""
-    links = lesson_links(lesson)
-    for label, query in links:
-        try:
-            st.page_link(PAGE_FILES[lesson.page], label=label, icon=":material/open_in_new:",
-                         query_params=target_query(lesson, query), help=f"Opens the {PAGE_NAMES[lesson.page]} page "
-                         "set up for this lesson")
-        except StreamlitPageNotFoundError:
-            # This file run on its own has no navigation to link into; a plain link still leads there.
-            st.markdown(f"[{label}]({deep_link(lesson, query=query)})")
-    st.caption("The same link, to paste into slides or notes:" if len(links) == 1 else
-               "The same links, to paste into slides or notes:")
-    for _, query in links:
-        st.code(deep_link(lesson, _base_url(), query), language=None, wrap_lines=True)
+    """The button that opens the lesson at step 1, and as text for slides the link to each step with a view."""
+    try:
+        st.page_link(PAGE_FILES[lesson.page], label="Open this lesson", icon=":material/open_in_new:",
+                     query_params=target_query(lesson), help=f"Opens the {PAGES[lesson.page]} page at step 1 of "
+                     "this lesson, with the lesson beside it")
+    except StreamlitPageNotFoundError:
+        # This file run on its own has no navigation to link into; a plain link still leads there.
+        st.markdown(f"[Open this lesson]({deep_link(lesson)})")
+    numbers = view_numbers(lesson)
+    st.caption("The same link, to paste into slides or notes:" if len(numbers) == 1 else
+               "The links to the steps that set up a view (steps " + ", ".join(map(str, numbers))
+               + "), to paste into slides or notes:")
+    for number in numbers:
+        st.code(deep_link(lesson, _base_url(), number), language=None, wrap_lines=True)
 
 
 def main() -> None:
     """Lay out the Lessons page."""
     st.title("Lessons")
     st.caption("Short guided tours of graduated optimisation for a class. Each lesson opens a page with its "
-               "controls set; everything there stays live, so move anything you like.")
+               "controls set and the lesson's steps in the sidebar; Next sets up each step's view, and "
+               "everything stays live, so move anything you like.")
     left, right = st.columns([1, 2.2], gap="large")
     with left:
         index = picker_ui()
@@ -85,7 +86,8 @@ def main() -> None:
         st.header(lesson.title, divider="gray")
         st.markdown(lesson.text)
         st.latex(lesson.equation)
-        st.info(f"**Try this.** {lesson.try_this}", icon=":material/touch_app:")
+        steps = "\n".join(f"{i}. {step.text}" for i, step in enumerate(lesson.steps, 1))
+        st.info(f"**Try this, step by step.**\n\n{steps}", icon=":material/touch_app:")
         open_link(lesson)
 
 

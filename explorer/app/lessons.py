@@ -1,46 +1,68 @@
-"""Guided lessons: short texts for a student, each with an equation, a prompt and a link that sets up the view.
+"""Guided lessons: short texts for a student, each with an equation and numbered steps that set up the views.
 
-A lesson is data. Its `query` holds the URL parameters of the target page that set every control the text
-talks about; the rest keep their defaults. A lesson that compares several views lists them in `links`, each a
-label and a query of the same page (the first is `query`). The Toy and CT pages read them through
-`explorer.app.urlstate`, so a lesson link is an ordinary deep link a teacher can paste into slides.
+A lesson is data. Each of its steps is a short instruction and, where the step needs another view, the URL
+parameters of the target page that set every control the step talks about (the rest keep their defaults); a
+step without a view keeps the previous one, with whatever the student changed. The Toy and CT pages read these
+parameters through `explorer.app.urlstate`, so a step's link is an ordinary deep link a teacher can paste into
+slides; it also carries `lesson=<slug>&step=<i>` (urlstate.LESSON_KEYS), which the lesson panel on the page
+reads through `read_position` to show the lesson and move through its steps (`move`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlencode
 
 from explorer.app.plain import quoted
-from explorer.app.urlstate import ct_params_from_query, ct_params_to_query, toy_params_from_query, toy_params_to_query
+from explorer.app.urlstate import (
+    LESSON_KEYS,
+    ct_params_from_query,
+    ct_params_to_query,
+    toy_params_from_query,
+    toy_params_to_query,
+)
 
-PAGES = ("toy", "ct")  # URL paths of the pages a lesson can open (set in app.py)
+PAGES = {"toy": "Toy", "ct": "CT"}  # URL path of each page a lesson can open (set in app.py) -> its title
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered step of a lesson: what to do, and the view it shows."""
+
+    text: str  # one or two sentences (Markdown) naming the control to look at or move
+    view: Mapping[str, str] | None = None  # URL parameters of the target page; None: the previous step's view stays
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson: what to read, the equation it is about, what to try and where."""
+    """One lesson: what to read, the equation it is about, and its steps on one page."""
 
-    slug: str  # names the lesson in the Lessons page's URL (?lesson=slug)
+    slug: str  # names the lesson in URLs (?lesson=slug)
     title: str  # one line
     text: str  # a few sentences (Markdown) for a student meeting the idea for the first time
     equation: str  # LaTeX in the notation of the paper and the app
-    try_this: str  # what to do on the target page, naming the control to move
     page: str  # one of PAGES
-    query: Mapping[str, str]  # URL parameters of the target page, in the form the page writes them
-    links: tuple[tuple[str, Mapping[str, str]], ...] = ()  # (label, query) of each view, when there are several
+    steps: tuple[Step, ...]  # in order; the first has a view
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """URL parameters of the lesson's first view, in the form the page writes them."""
+        return self.steps[0].view
+
+    @property
+    def lead(self) -> str:
+        """The text's first sentence: its gist, for the lesson panel."""
+        head, dot, _ = self.text.partition(". ")
+        return head + dot.strip()
 
 
-_SAME_STARTS = "zeros,fbp,noise,constant"  # the starts of the CT lessons ("fbp": the problem's reference image)
-_THREE_PROBLEMS = (
-    ("Sparse-view CT (15 angles)", {"tab": "reconstruction", "problem": "sparse-ct", "method": "gnc",
-                                    "inits": _SAME_STARTS}),
-    ("Deblurring (Gaussian blur, σ = 2 pixels)", {"tab": "reconstruction", "problem": "deblur", "sigma": "2.0",
-                                                   "method": "gnc", "inits": _SAME_STARTS}),
-    ("Inpainting (30 % of the pixels observed)", {"tab": "reconstruction", "problem": "inpaint", "keep": "0.3",
-                                                  "method": "gnc", "inits": _SAME_STARTS}),
-)
+_CT_STARTS = {"tab": "reconstruction", "method": "gnc", "inits": "zeros,fbp,noise,constant"}  # the CT lessons' starts
+# The same starts where the problem's reference image is not an FBP: the page writes that start "reference".
+_OTHER_STARTS = {**_CT_STARTS, "inits": "zeros,reference,noise,constant"}
+_COMPARE = "**Run the same starts under GNC and plain gradient descent**"  # the CT page's button
+_GNC_FLOW = {"method": "gnc", "step_rule": "fixed", "step_size": "1.0", "maps": "1", "maps_first": "1"}
+_FROM_GNC_GLOBAL = {"method": "gnc", "starts": "preset", "preset": "gnc-global"}
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
@@ -56,12 +78,19 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         equation=(r"f(x) = \frac{w_d}{2}\,\|Ax - y\|^2 - w_p \log p_{t_{\min}}(x), \qquad "
                   r"x_{k+1} = x_k - b\,\nabla f(x_k)"),
-        try_this=(
-            "Change the **Seed** (under Starts) a few times: most random starts end in a local minimum. Then set "
-            "**Method** (sidebar) to *GNC flow (Algorithm 1)* and watch the same starts reach x*."
-        ),
         page="toy",
-        query={"method": "gd", "starts": "random", "k": "6", "seed": "1"},
+        steps=(
+            Step("Six random starts run plain gradient descent on f. Read the column *ends at* in the table "
+                 "under the plot: every start ends in a local minimum, none at x*.",
+                 {"method": "gd", "starts": "random", "k": "6", "seed": "1"}),
+            Step("Change the **Seed** (sidebar, under Starts) a few times: nearly every random start ends in a "
+                 "local minimum."),
+            Step("The same six starts under *GNC flow (Algorithm 1)* (**Method**, sidebar), with **N iterations** "
+                 "raised to 5000: all six reach x*.",
+                 {"method": "gnc", "starts": "random", "k": "6", "seed": "1", "n_iter": "5000"}),
+            Step("Set **N iterations** back to 1300: three of the six have not arrived yet. The schedule took "
+                 "t_k down too fast for them; lesson 3 is about choosing where it starts."),
+        ),
     ),
     Lesson(
         slug="smoothing",
@@ -76,12 +105,21 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         equation=(r"F(\cdot, t) \text{ convex} \iff "
                   r"\lambda_{\min}\big(\nabla_x^2 F(x, t)\big) \ge 0 \text{ for every } x"),
-        try_this=(
-            "Move the **Landscape t** slider from 0.1 up past 1 and watch the valleys merge and the minimum "
-            "eigenvalue turn positive. Then go back down to 0.001: that is f itself."
-        ),
         page="toy",
-        query={"follow": "0", "t": "0.1", "starts": "random", "k": "6", "seed": "1"},
+        steps=(
+            Step("The landscape is frozen at t = 0.1. The caption under the **Landscape t** slider gives the "
+                 "smallest Hessian eigenvalue of F(., t) over the window: negative, so F(., 0.1) is not convex.",
+                 {"follow": "0", "t": "0.1", "starts": "random", "k": "6", "seed": "1"}),
+            Step("At t = 0.5 the valleys are merging, but the eigenvalue is still negative.",
+                 {"follow": "0", "t": "0.5", "starts": "random", "k": "6", "seed": "1"}),
+            Step("At t = 1 one bowl is left and the eigenvalue is positive: F(., 1) is convex. The caption below "
+                 "gives the t where convexity begins, just under 1.",
+                 {"follow": "0", "t": "1.0", "starts": "random", "k": "6", "seed": "1"}),
+            Step("t = 0.001 is f itself: x* and three local minima, each in a valley of its own.",
+                 {"follow": "0", "t": "0.001", "starts": "random", "k": "6", "seed": "1"}),
+            Step("Move the **Landscape t** slider yourself, or switch **Follow t_k** on and press **Play** under "
+                 "the chart to watch the landscape sharpen as t_k falls."),
+        ),
     ),
     Lesson(
         slug="gnc-flow",
@@ -95,12 +133,20 @@ LESSONS: tuple[Lesson, ...] = (
             "by the minimum it ends in."
         ),
         equation=r"x_{k+1} = x_k - b\, t_k \nabla_x F(x_k, t_k), \qquad t_1 = t_{\max} > t_2 > \dots > t_N = t_{\min}",
-        try_this=(
-            "Read the share of starts that reach x* above the basin map at t_max = 1. Then set **t_max** "
-            "(sidebar) to 0.3, and then to 5, and compare the maps; the rate plot below shows every t_max at once."
-        ),
         page="toy",
-        query={"method": "gnc", "step_rule": "fixed", "step_size": "1.0", "t_max": "1.0", "maps": "1"},
+        steps=(
+            Step("The basin map at the top colours every start of a 40 × 40 grid by where GNC takes it with "
+                 "t_max = 1. The caption under the maps gives the shares: about 87 % end at x*.",
+                 {**_GNC_FLOW, "t_max": "1.0"}),
+            Step("t_max = 0.3: the first landscape is still bumpy, and about three starts in four are caught in "
+                 "a local minimum before the valleys separate; 13 % reach x*.",
+                 {**_GNC_FLOW, "t_max": "0.3"}),
+            Step("t_max = 5: the gradients at large t are tiny and the 1300 iterations run out first: about 25 % "
+                 "reach x*, and most of the rest end near no minimum at all (grey).",
+                 {**_GNC_FLOW, "t_max": "5.0"}),
+            Step("The convergence-rate map under the basin maps shows every t_max of the sweep at once: find the "
+                 "band of t_max where most starts reach x*, and how soon."),
+        ),
     ),
     Lesson(
         slug="gradient-like",
@@ -115,13 +161,20 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         equation=(r"\langle \nabla f(x_k), d_k \rangle < 0, \qquad "
                   r"f(x_k + b\, d_k) \le f(x_k) + c\, b\, \langle \nabla f(x_k), d_k \rangle, \; c = 10^{-3}"),
-        try_this=(
-            "Look at |grad f| in the table: it is near zero although x_N is not x*. Now raise **t_max** "
-            "(sidebar) to 3.5, or pick the sample path *Gradient-like (-5.96, -4.75), t_max 3.511*."
-        ),
         page="toy",
-        query={"method": "gradient-like", "step_rule": "armijo", "starts": "preset", "preset": "gl-local",
-               "t_max": "0.152"},
+        steps=(
+            Step("The authors' path from (2.12, -5.56) with t_max = 0.152 ends in local min 1. Read "
+                 "|grad f(x_N)| in the table: near zero, a stationary point of f as promised, yet x_N is not x*.",
+                 {"method": "gradient-like", "step_rule": "armijo", "starts": "preset", "preset": "gl-local",
+                  "t_max": "0.152"}),
+            Step("The authors' path from (-5.96, -4.75) with t_max = 3.511 reaches x*: with more smoothing at "
+                 "the start, d_k leads past the valleys.",
+                 {"method": "gradient-like", "step_rule": "armijo", "starts": "preset", "preset": "gl-global"}),
+            Step("The same start with **t_max** (sidebar) at 0.3 stops in local min 3, again with |grad f| near "
+                 "zero: the guarantee is a stationary point of f, and which one depends on the start and t_max.",
+                 {"method": "gradient-like", "step_rule": "armijo", "starts": "preset", "preset": "gl-global",
+                  "t_max": "0.3"}),
+        ),
     ),
     Lesson(
         slug="step-sizes",
@@ -130,20 +183,29 @@ LESSONS: tuple[Lesson, ...] = (
             "A fixed step b is simple but has to suit the steepest part of the whole path. Here b = 30 is "
             "far too large at the start, where t_k is large: the iterate overshoots the minimum, bounces from "
             "side to side and flies out of the window. It only settles once t_k has shrunk enough that b t_k "
-            "is small again; a slightly larger b never recovers. A line search avoids this: Armijo "
+            "is small again; twice that b never recovers. A line search avoids this: Armijo "
             "backtracking shrinks each trial step until f decreases enough, and Barzilai-Borwein guesses a "
             "step from the last two iterates before backtracking."
         ),
         equation=(r"b_{\mathrm{BB}} = \frac{\langle s_k, s_k \rangle}{\langle s_k, g_k \rangle}, \quad "
                   r"s_k = x_k - x_{k-1}, \; g_k = \nabla f(x_k) - \nabla f(x_{k-1}), \qquad "
                   r"b = b_0\, r^{l}"),
-        try_this=(
-            "Press **Reset** and then **Play** to watch the bouncing. Set **b** (sidebar) to 50 and the run "
-            "diverges. Then change **Step rule** to *Armijo backtracking*, then to *Barzilai-Borwein, then Armijo*, "
-            "with the same b."
-        ),
         page="toy",
-        query={"method": "gnc", "step_rule": "fixed", "step_size": "30.0", "starts": "preset", "preset": "gnc-global"},
+        steps=(
+            Step("Press **Reset** and then **Play**: with b = 30 the iterate bounces from side to side and leaves "
+                 "the window, and settles at x* only after about 130 iterations, once b t_k is small.",
+                 {**_FROM_GNC_GLOBAL, "step_rule": "fixed", "step_size": "30.0"}),
+            Step("With **b** (sidebar) at 60 the iterates never come back: they overflow, and the page says the "
+                 "run diverged.",
+                 {**_FROM_GNC_GLOBAL, "step_rule": "fixed", "step_size": "60.0"}),
+            Step("**Step rule** *Armijo backtracking*, first trial b = 30: a step is shrunk until f decreases "
+                 "enough, so nothing bounces. But every step must now lower f itself, and this start ends in "
+                 "local min 1.",
+                 {**_FROM_GNC_GLOBAL, "step_rule": "armijo", "step_size": "30.0"}),
+            Step("**Step rule** *Barzilai-Borwein, then Armijo*, b = 30: each first trial comes from the last "
+                 "two iterates, and the path reaches x* without leaving the window.",
+                 {**_FROM_GNC_GLOBAL, "step_rule": "bb", "step_size": "30.0"}),
+        ),
     ),
     Lesson(
         slug="ct-starts",
@@ -159,13 +221,15 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         equation=(r"F(x, t) = \tfrac12 \|\tilde A x - \tilde y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), "
                   r"\qquad f(x) = F(x, t_{\min})"),
-        try_this=(
-            "The link opens the **Reconstruction** tab with four starts: *zeros*, *FBP*, *Gaussian noise* and "
-            "*constant 0.5*. Press **Play** to watch them converge, then press **Run the same starts under GNC "
-            "and plain gradient descent** and compare the column *spread over starts (dB)* of the two rows."
-        ),
         page="ct",
-        query={"tab": "reconstruction", "method": "gnc", "inits": "zeros,fbp,noise,constant"},
+        steps=(
+            Step("The **Reconstruction** tab with four starts under GNC: *zeros*, *FBP*, *Gaussian noise* and "
+                 "*constant 0.5*. Press **Play** and watch their PSNRs come together.", _CT_STARTS),
+            Step(f"Press {_COMPARE} and compare the column *spread over starts (dB)* of the two rows: GNC's "
+                 "spread is a small fraction of plain gradient descent's (about 0.02 dB against 0.4 dB)."),
+            Step(f"**Prior** (sidebar) set to *Analytic Gaussian*, so F is convex at every t: press {_COMPARE} "
+                 "again, and neither row has any spread to speak of.", {**_CT_STARTS, "prior": "gaussian"}),
+        ),
     ),
     Lesson(
         slug="three-problems",
@@ -180,24 +244,39 @@ LESSONS: tuple[Lesson, ...] = (
         ),
         equation=(r"F(x, t) = \tfrac12 \|A x - y\|^2 + \alpha\, \frac{s(t)}{m(t)}\, E(x, t), \quad "
                   r"A \in \{\text{projections},\ \text{blur},\ \text{mask}\}"),
-        try_this=(
-            "Open each of the three links. On each, press **Run the same starts under GNC and plain gradient "
-            "descent** and compare the column *spread over starts (dB)*: on sparse-view CT GNC's four starts end "
-            "0.1 dB apart and about 2 dB above plain gradient descent's (0.4 dB apart); on deblurring GNC ends "
-            "0.4 dB apart, plain gradient descent 2.5 dB (the noise start lags). On inpainting the prior alone "
-            "must fill 70 % of the pixels: plain gradient descent from the noise and the constant start never "
-            "gets there (20 dB apart), GNC ends within 0.1 dB of itself."
-        ),
         page="ct",
-        query=_THREE_PROBLEMS[0][1],
-        links=_THREE_PROBLEMS,
+        steps=(
+            Step(f"Sparse-view CT (15 angles). Press {_COMPARE} and compare the column *spread over starts (dB)*: "
+                 "GNC's four starts end 0.1 dB apart and about 2 dB above plain gradient descent's (0.4 dB apart).",
+                 {**_CT_STARTS, "problem": "sparse-ct"}),
+            Step("Deblurring (Gaussian blur, σ = 2 pixels): press the same button. GNC ends 0.4 dB apart, plain "
+                 "gradient descent 2.5 dB (the noise start lags).",
+                 {**_OTHER_STARTS, "problem": "deblur", "sigma": "2.0"}),
+            Step("Inpainting (30 % of the pixels observed): the prior alone must fill 70 % of the pixels. Press "
+                 "the button once more: plain gradient descent from the noise and the constant start never gets "
+                 "there (20 dB apart), GNC ends within 0.1 dB of itself.",
+                 {**_OTHER_STARTS, "problem": "inpaint", "keep": "0.3"}),
+        ),
     ),
 )
 
 
-def lesson_links(lesson: Lesson) -> tuple[tuple[str, Mapping[str, str]], ...]:
-    """(label, query) of every view the lesson opens: its `links`, or its one `query`."""
-    return lesson.links or (("Open this lesson", lesson.query),)
+@dataclass(frozen=True)
+class Position:
+    """Where a student is in a lesson: the lesson and the number of the step shown (1 .. its number of steps)."""
+
+    lesson: Lesson
+    number: int
+
+    @property
+    def count(self) -> int:
+        """The lesson's number of steps."""
+        return len(self.lesson.steps)
+
+    @property
+    def label(self) -> str:
+        """The counter "Step i of n"."""
+        return f"Step {self.number} of {self.count}"
 
 
 def find_lesson(slug: str | None) -> tuple[int, str | None]:
@@ -213,17 +292,78 @@ def find_lesson(slug: str | None) -> tuple[int, str | None]:
     return 0, f"There is no lesson {quoted(slug)}; showing the first one."
 
 
-def target_query(lesson: Lesson, query: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every URL parameter of the target page: the lesson's values (or `query`, one of its links) over the
-    page's defaults."""
+def view_step(lesson: Lesson, number: int) -> int:
+    """The number of the step whose view step `number` shows: itself, or the nearest earlier step with a view."""
+    return max(i for i in range(1, number + 1) if lesson.steps[i - 1].view is not None)
+
+
+def view_numbers(lesson: Lesson) -> tuple[int, ...]:
+    """The numbers of the steps that set up a view of their own (the first is 1)."""
+    return tuple(i for i, step in enumerate(lesson.steps, 1) if step.view is not None)
+
+
+def target_query(lesson: Lesson, number: int = 1) -> dict[str, str]:
+    """Every URL parameter of the target page at step `number`: the view it shows over the page's defaults,
+    then `lesson` and `step`."""
     reader, writer = ((toy_params_from_query, toy_params_to_query) if lesson.page == "toy"
                       else (ct_params_from_query, ct_params_to_query))
-    params, _ = reader(lesson.query if query is None else query)
-    return writer(params)
+    params, _ = reader(lesson.steps[view_step(lesson, number) - 1].view)
+    return {**writer(params), "lesson": lesson.slug, "step": str(number)}
 
 
-def deep_link(lesson: Lesson, base: str = "", query: Mapping[str, str] | None = None) -> str:
-    """The link that opens the lesson's view (or the view of `query`, one of its links): `base` + "/page?query"
-    (base: scheme and host, or empty)."""
-    query = target_query(lesson, query)
-    return f"{base.rstrip('/')}/{lesson.page}" + (f"?{urlencode(query)}" if query else "")
+def deep_link(lesson: Lesson, base: str = "", number: int = 1) -> str:
+    """The link that opens the lesson at step `number`: `base` + "/page?query" (base: scheme and host, or empty)."""
+    return f"{base.rstrip('/')}/{lesson.page}?{urlencode(target_query(lesson, number))}"
+
+
+def _last(value: str | Sequence[str]) -> str:
+    """The last value of a repeated URL key (Streamlit's own rule), or the value itself."""
+    return value if isinstance(value, str) else (str(value[-1]) if len(value) else "")
+
+
+def read_position(query: Mapping[str, str | Sequence[str]], page: str) -> tuple[Position | None, str | None]:
+    """The lesson and step that the URL `query` of `page` asks for, and a warning when it asks for something
+    that is not there.
+
+    No `lesson` key: no lesson and no warning. An unknown slug, or a lesson of another page: no lesson (the page
+    shows its view without one) and a warning. No `step`: step 1. A step that is not a number of the lesson's
+    steps: step 1 and a warning. Warnings quote user text cut short but not escaped; the page escapes them.
+    """
+    if "lesson" not in query:
+        return None, None
+    slug = _last(query["lesson"])
+    lesson = next((lesson for lesson in LESSONS if lesson.slug == slug), None)
+    if lesson is None:
+        return None, f"There is no lesson {quoted(slug)}; the page opens without one."
+    if lesson.page != page:
+        return None, f"The lesson {quoted(slug)} is on the {PAGES[lesson.page]} page; this page opens without it."
+    position = Position(lesson, 1)
+    if "step" not in query:
+        return position, None
+    raw = _last(query["step"])
+    number = int(raw) if raw.strip().isdecimal() else 0
+    if 1 <= number <= position.count:
+        return Position(lesson, number), None
+    return position, f"Lesson {quoted(slug)} has steps 1 to {position.count}, not {quoted(raw)}; showing step 1."
+
+
+def lesson_params(query: Mapping[str, str | Sequence[str]], page: str) -> dict[str, str]:
+    """The `lesson` and `step` a page keeps in its URL when it writes its own parameters: those of `query`,
+    checked by `read_position` (an unknown lesson is dropped, a bad step becomes 1), or none."""
+    position, _ = read_position(query, page)
+    return {} if position is None else {"lesson": position.lesson.slug, "step": str(position.number)}
+
+
+def without_lesson(query: Mapping[str, str]) -> dict[str, str]:
+    """`query` without lesson mode's keys: the page's own view, as "Close lesson" leaves it."""
+    return {key: value for key, value in query.items() if key not in LESSON_KEYS}
+
+
+def move(position: Position, delta: int) -> tuple[Position, dict[str, str] | None]:
+    """Previous (-1) / Next (+1): the position `delta` steps on, kept within the lesson, and every URL parameter
+    of the page there when that step shows another view than this one (None: only the step number changes)."""
+    target = Position(position.lesson, min(max(position.number + delta, 1), position.count))
+    lesson = position.lesson
+    if view_step(lesson, target.number) == view_step(lesson, position.number):
+        return target, None
+    return target, target_query(lesson, target.number)
