@@ -70,7 +70,7 @@ def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, ap
     page.goto(f"{app_url}/toy?it=200&frame=10&follow=0")
     wait_for_app(page)
     assert _iteration(page.url) == 200
-    page.get_by_role("button", name="Step", exact=True).click()
+    page.locator(".st-key-toy_btn_step button").first.click()
     page.wait_for_function("() => window.location.search.includes('it=210')", timeout=60_000)
     wait_for_app(page)
     chart = '.st-key-toy_landscape .js-plotly-plot'
@@ -91,7 +91,7 @@ def test_toy_playback_runs_in_the_browser_and_pause_keeps_the_iteration(page, ap
                            f" || window.location.search.endsWith('it={paused}')", timeout=60_000)
     wait_for_app(page)
     assert _frame_shown(page) == paused
-    page.get_by_role("button", name="Step", exact=True).click()
+    page.locator(".st-key-toy_btn_step button").first.click()
     page.wait_for_function(f"() => window.location.search.includes('it={paused + 10}')", timeout=60_000)
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0

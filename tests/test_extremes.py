@@ -34,7 +34,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_toy_most_starts_at_once():
     at = _page("toy", {"starts": "random", "k": str(MAX_STARTS), "n_iter": "200"})
     assert not at.exception and not at.warning
-    assert len(read_html_table(at.html[0].proto.body)) == MAX_STARTS
+    assert len(read_html_table(next(h.proto.body for h in at.html if "<table" in h.proto.body))) == MAX_STARTS
 
 
 def test_toy_one_iteration_and_the_smallest_step():
@@ -56,7 +56,7 @@ def test_toy_huge_step_with_every_rule():
         at = _page("toy", {"rule": rule, "step": "1e9", "n_iter": "100"})
         assert not at.exception, rule
         if rule == "fixed":
-            assert any("Diverged" in w.value for w in at.warning)
+            assert any("diverged" in w.value.lower() for w in at.warning)
         else:  # a line search shrinks any first trial to a safe step
             assert not at.warning, rule
 

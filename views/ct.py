@@ -57,6 +57,7 @@ from views.ct_parts import (
     transport_ui,
     update_comparison,
 )
+from views.lesson_panel import lesson_keys, lesson_panel
 
 PLAY_INTERVAL = 0.6  # seconds between frames of playback
 
@@ -224,6 +225,7 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
 def main() -> None:
     """Lay out the CT page: its state comes from the URL on a first visit and goes back to it after each run."""
     st.title("Reconstruction: CT and other inverse problems")
+    lesson_panel("ct")
     state = st.session_state
     # Streamlit clears the URL when the user switches pages; coming back restores the session's last view.
     query = st.query_params.to_dict() or state.get("ct_last_query", {})
@@ -248,7 +250,7 @@ def main() -> None:
     with st.expander("Glossary: score, SDE, smoothing level t, Armijo, Barzilai-Borwein, EMA, PSNR / SSIM, ..."):
         st.markdown(glossary_markdown())
     if not state.get("ct_rec_playing", False):
-        query = ct_params_to_query(params_from_widgets(state, parsed))
+        query = {**ct_params_to_query(params_from_widgets(state, parsed)), **lesson_keys("ct")}
         state["ct_last_query"] = query
         if st.query_params.to_dict() != query:
             st.query_params.from_dict(query)

@@ -18,6 +18,7 @@ from explorer.app.toy_frames import T_OPTIONS, RunView, exit_notes, frame_iterat
 from explorer.app.urlstate import ToyParams, starts_of, toy_params_from_query, toy_params_to_query
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.toy.problem import WINDOW
+from views.lesson_panel import lesson_keys, lesson_panel
 from views.toy_cache import (
     cached_backdrop,
     cached_diagnostics,
@@ -136,6 +137,7 @@ def main() -> None:
     parsed, warnings = toy_params_from_query(query)
     seed_widgets(parsed)
     title_ui("2D toy")
+    lesson_panel("toy")
     if warnings:
         st.warning(summary(warnings))
     params = controls_ui(parsed)
@@ -189,7 +191,7 @@ def _keep_in_url(params: ToyParams) -> None:
     state = st.session_state
     final = replace(params, it=state[key("it")], maps=bool(state[key("maps")]), t=state[key("t")],
                     follow=bool(state[key("follow")]), present=bool(state[key("present")]))
-    query = toy_params_to_query(final)
+    query = {**toy_params_to_query(final), **lesson_keys("toy")}
     state["toy_last_query"] = query
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -162,6 +162,12 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     return params
 
 
+# The page's header is compact (Streamlit's 6rem top padding halved, a smaller title), so the landscape, 600 px
+# high, is whole on a 1280 x 720 screen: a lesson's key figure on the first screen.
+COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
+[data-testid="stMain"] h1 { font-size: 2rem !important; padding: 0.25rem 0 !important; }
+</style>"""
 PRESENT_CSS = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
   { display: none !important; }
@@ -179,8 +185,7 @@ def title_ui(title: str) -> bool:
     on = right.toggle("Presentation", key=key("present"),
                       help="For a projector: larger type, lines and markers; the sidebar hidden; the chart fitted "
                            "to 1280 x 720. Kept in the link (present=1).")
-    if on:
-        st.html(PRESENT_CSS)
+    st.html(PRESENT_CSS if on else COMPACT_CSS)
     return on
 
 
