@@ -40,6 +40,7 @@ from explorer.app.ct_widgets import (
 )
 from explorer.app.glossary import glossary_markdown, help_for
 from explorer.app.plain import summary
+from explorer.app.styles import COMPACT_CSS
 from explorer.app.uploads import Decoded
 from explorer.app.urlstate import REAL_SLICES, CTParams, ct_params_from_query, ct_params_to_query, ct_t_range
 from explorer.core import schedules
@@ -224,6 +225,7 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
 
 def main() -> None:
     """Lay out the CT page: its state comes from the URL on a first visit and goes back to it after each run."""
+    st.html(COMPACT_CSS)
     st.title("Reconstruction: CT and other inverse problems")
     lesson_panel("ct")
     state = st.session_state

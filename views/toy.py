@@ -160,9 +160,6 @@ def main() -> None:
                   f"{METHODS[params.compare].label}, {STEP_RULES[rule].label}")
         notes = ([f"{titles[0]}: {n}" for n in notes]
                  + [f"{titles[1]}: {n}" for n in exit_notes(numbers, compared[1], compared[3], WINDOW)])
-    if notes:
-        text = "; ".join(notes)
-        st.warning(text[0].upper() + text[1:] + ". Lower the step b or use a line search (Step rule, sidebar).")
     minima = cached_minima(params.data_weight, params.prior_weight, params.t_min)
     view = RunView(replace(params, it=state[key("it")]), paths, records, names, minima, "\n".join(notes),
                    None if compared is None else compared[1], titles if compared else ("", ""),
@@ -171,6 +168,9 @@ def main() -> None:
     if params.maps_first:  # a lesson about the maps opens on them
         maps_view(params, minima)
     live_view(view)
+    if notes:  # under the chart, which carries the same note: the picture stays where it is
+        text = "; ".join(notes)
+        st.warning(text[0].upper() + text[1:] + ". Lower the step b or use a line search (Step rule, sidebar).")
     results_table(view, result, diverged, None if compared is None else (compared[0], compared[3]))
     if params.present:  # secondary material stays out of a projected page
         return _keep_in_url(params)

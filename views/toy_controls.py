@@ -13,6 +13,7 @@ import streamlit as st
 
 from explorer.app.glossary import help_for
 from explorer.app.plain import summary
+from explorer.app.styles import COMPACT_CSS, PRESENT_CSS
 from explorer.app.toy_frames import FRAME_CSS, FRAME_HTML, FRAME_JS, nearest_t
 from explorer.app.toy_starts import clicked_point, toggle_start
 from explorer.app.urlstate import (
@@ -160,21 +161,6 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     if problems:
         st.warning(summary([p.replace("URL parameter ", "") for p in problems]))
     return params
-
-
-# The page's header is compact (Streamlit's 6rem top padding halved, a smaller title), so the landscape, 600 px
-# high, is whole on a 1280 x 720 screen: a lesson's key figure on the first screen.
-COMPACT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
-[data-testid="stMain"] h1 { font-size: 2rem !important; padding: 0.25rem 0 !important; }
-</style>"""
-PRESENT_CSS = """<style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
-  { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 0.5rem !important; max-width: 100% !important; }
-[data-testid="stMain"] { font-size: 1.15rem; }
-[data-testid="stMain"] h1 { font-size: 1.6rem !important; padding: 0 !important; }
-</style>"""
 
 
 def title_ui(title: str) -> bool:

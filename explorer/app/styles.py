@@ -1,0 +1,19 @@
+"""Page styles the Toy and CT pages inject: a compact header, and presentation mode for a projector.
+
+Plain CSS constants (no user text ever reaches them), shown with `st.html`.
+"""
+
+# A page's header is compact (Streamlit's 6rem top padding cut to its header bar's height, a smaller title), so
+# the Toy landscape, 600 px high, is whole on a 1280 x 720 screen (y 106-706) and the CT page's iterates start on
+# it: a lesson's key figure on the first screen.
+COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.75rem !important; }
+[data-testid="stMain"] h1 { font-size: 2rem !important; padding: 0.25rem 0 !important; }
+</style>"""
+PRESENT_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
+  { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 0.5rem !important; max-width: 100% !important; }
+[data-testid="stMain"] { font-size: 1.15rem; }
+[data-testid="stMain"] h1 { font-size: 1.6rem !important; padding: 0 !important; }
+</style>"""
