@@ -19,6 +19,10 @@ def test_app_renders_home() -> None:
     # Home links every other page.
     links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
     assert {Path(link.proto.page).stem for link in links} == {"toy", "ct", "prior", "lessons"}
+    from explorer.app.lessons import LESSONS
+
+    # The count of lessons on Home is the real one (it once said six of seven).
+    assert any(link.proto.label.startswith(f"Lessons: {len(LESSONS)} guided") for link in links)
     assert "Glossary" in [e.label for e in at.expander]  # folded: the terms for whoever needs them
 
 

@@ -399,3 +399,14 @@ def test_maps_first_puts_the_maps_above_the_live_view() -> None:
     order = [json.loads(c.proto.spec)["layout"].get("uirevision") for c in at.get("plotly_chart")]
     assert order.index("toy-basin") < order.index("toy-landscape")
     assert at.query_params["maps_first"] == "1"
+
+
+def test_presentation_mode_keeps_an_open_lessons_panel() -> None:
+    from explorer.app.styles import PRESENT_CSS, PRESENT_LESSON_CSS
+
+    alone = _page({"present": "1"})
+    with_lesson = _page({"present": "1", "lesson": "trapped", "step": "1"})
+    css = [h.proto.body for h in alone.html] + ["|"] + [h.proto.body for h in with_lesson.html]
+    assert PRESENT_CSS in css[: css.index("|")]  # the sidebar hidden
+    assert PRESENT_LESSON_CSS in css[css.index("|"):] and 'stSidebar"]' not in PRESENT_LESSON_CSS
+    assert any("1. A non-convex prior" in m.value for m in with_lesson.sidebar.markdown)

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer.app.glossary import glossary_markdown
+from explorer.app.lessons import LESSONS
 
 st.title("GNC explorer")
 st.markdown(
@@ -27,7 +28,8 @@ LINKS = (
     ("views/toy.py", "toy", "Toy: the paper's 2D example, path by path", ":material/scatter_plot:"),
     ("views/ct.py", "ct", "CT: sparse-angle tomography with a learned prior", ":material/radiology:"),
     ("views/prior.py", "prior", "Prior: the learned energy and its samples", ":material/blur_on:"),
-    ("views/lessons.py", "lessons", "Lessons: six guided tours for a class", ":material/school:"),
+    ("views/lessons.py", "lessons", f"Lessons: {len(LESSONS)} guided tours for a class, step by step beside the view",
+     ":material/school:"),
 )  # (page file, URL path set in app.py, label, icon)
 
 for path, url, label, icon in LINKS:

@@ -87,14 +87,6 @@ def live_view(view: RunView) -> None:
             (lam_t,) = cached_frame_eigenvalues((t,), params.data_weight, params.prior_weight)
             st.caption(f"The shaded F(., t) at t = {t:g}: smallest Hessian eigenvalue over the window {lam_t:.3g} "
                        f"({'convex' if lam_t >= 0 else 'not convex'}).")
-        lam = cached_frame_eigenvalues(tuple(t_k), params.data_weight, params.prior_weight)
-        readouts = frame_readouts(frames, t_k, lam, levels)
-        frame_readout(readouts.as_data([str(k) for k in frames]), [tuple(p) for p in view.paths[:, 0].tolist()])
-        threshold = cached_threshold(params.data_weight, params.prior_weight)
-        st.caption(f"F(., t) is convex over the window for t >= {threshold:.3g}. Play, Pause and the slider under "
-                   "the chart run in your browser; the readout above and the diagnostics' cursor follow every "
-                   "frame, the table and the link the iteration where you pause. Click on the landscape to add "
-                   "a start there, on a start to remove it. Keys: P play / pause, S step, Home reset, End to the end.")
     start = frames.index(iteration)
     # The second panel shades its own method's t_k (plain descent stays at t_min), or the same fixed t.
     other_t = view.compare_t if view.compare_t is not None else view.records["t"][0]
@@ -110,6 +102,17 @@ def live_view(view: RunView) -> None:
                                view.panel_titles, params.present, tuple(which2))
         # Both charts style themselves (SELF_STYLED): no Streamlit theme pass in the browser.
         st.plotly_chart(fig, key="toy_landscape", width="stretch", theme=None)
+    # The readout after the chart (it lands under the t control all the same): the chart goes to the browser
+    # before the per-frame eigenvalues are computed.
+    with controls_box:
+        lam = cached_frame_eigenvalues(tuple(t_k), params.data_weight, params.prior_weight)
+        readouts = frame_readouts(frames, t_k, lam, levels)
+        frame_readout(readouts.as_data([str(k) for k in frames]), [tuple(p) for p in view.paths[:, 0].tolist()])
+        threshold = cached_threshold(params.data_weight, params.prior_weight)
+        st.caption(f"F(., t) is convex over the window for t >= {threshold:.3g}. Play, Pause and the slider under "
+                   "the chart run in your browser; the readout above and the diagnostics' cursor follow every "
+                   "frame, the table and the link the iteration where you pause. Click on the landscape to add "
+                   "a start there, on a start to remove it. Keys: P play / pause, S step, Home reset, End to the end.")
     st.plotly_chart(cached_diagnostics(view.records, iteration, view.names), key="toy_diagnostics",
                     width="stretch", theme=None)
 
@@ -136,7 +139,7 @@ def main() -> None:
     query = st.query_params.to_dict() or st.session_state.get("toy_last_query", {})
     parsed, warnings = toy_params_from_query(query)
     seed_widgets(parsed)
-    title_ui("2D toy")
+    title_ui("2D toy", lesson_open=bool(lesson_keys("toy")))
     lesson_panel("toy")
     if warnings:
         st.warning(summary(warnings))

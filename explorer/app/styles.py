@@ -10,10 +10,15 @@ COMPACT_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.75rem !important; }
 [data-testid="stMain"] h1 { font-size: 2rem !important; padding: 0.25rem 0 !important; }
 </style>"""
-PRESENT_CSS = """<style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
-  { display: none !important; }
+# Presentation mode: everything but the picture and its controls goes; the sidebar too, unless a lesson is open in
+# it (PRESENT_LESSON_CSS keeps it, with the lesson panel at its top).
+_PRESENT_PAGE = """
 [data-testid="stMainBlockContainer"] { padding-top: 0.5rem !important; max-width: 100% !important; }
 [data-testid="stMain"] { font-size: 1.15rem; }
 [data-testid="stMain"] h1 { font-size: 1.6rem !important; padding: 0 !important; }
-</style>"""
+"""
+PRESENT_LESSON_CSS = "<style>header[data-testid=\"stHeader\"] { display: none !important; }" + _PRESENT_PAGE + "</style>"
+PRESENT_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
+  { display: none !important; }
+""" + _PRESENT_PAGE + "</style>"

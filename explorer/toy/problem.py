@@ -151,17 +151,26 @@ class ToyProblem:
                         chunk: int = 200_000) -> torch.Tensor:
         """Smallest Hessian eigenvalue of F(., t) over a grid x grid window for each t in `ts`, shape (T,).
 
-        The per-frame readout of the Toy page: one batched Hessian over every (t, point) pair, the 2 x 2
-        eigenvalues in closed form, in chunks of `chunk` pairs so memory stays bounded.
+        The per-frame readout of the Toy page, so it must be quick for a few hundred t: the 2 x 2 Hessians of
+        every (t, point) pair in closed form (the same formula as `GaussianMixturePrior.energy_hessian`, entry by
+        entry) and their eigenvalues too, in chunks of `chunk` pairs so memory stays bounded.
         """
         ts = torch.as_tensor(ts, dtype=torch.float64).reshape(-1)
         xs = torch.linspace(window[0], window[1], grid, dtype=torch.float64)
         pts = torch.cartesian_prod(xs, xs)
+        data = self.data_weight * (self.operator.matrix.T @ self.operator.matrix)
         per_chunk = max(1, chunk // pts.shape[0])
         out = []
         for part in ts.split(per_chunk):
-            h = self.hessian(pts.repeat(len(part), 1), part.repeat_interleave(pts.shape[0]))
-            a, b, d = h[:, 0, 0], h[:, 0, 1], h[:, 1, 1]
+            log_n, diff, c = self.prior._component_log_densities(pts.repeat(len(part), 1),
+                                                                 part.repeat_interleave(pts.shape[0]))
+            r = torch.softmax(log_n, dim=1)
+            u0, u1 = diff[..., 0] / c, diff[..., 1] / c
+            s0, s1, rc = (r * u0).sum(1), (r * u1).sum(1), (r / c).sum(1)
+            # Hessian of log p = sum r_k (u_k u_k^T - I / c_k) - s s^T; F's is the data term's minus w_p times it.
+            a = data[0, 0] - self.prior_weight * ((r * u0 * u0).sum(1) - rc - s0 * s0)
+            b = data[0, 1] - self.prior_weight * ((r * u0 * u1).sum(1) - s0 * s1)
+            d = data[1, 1] - self.prior_weight * ((r * u1 * u1).sum(1) - rc - s1 * s1)
             low = 0.5 * (a + d) - torch.sqrt((0.5 * (a - d)) ** 2 + b**2)
             out.append(low.reshape(len(part), -1).min(1).values)
         return torch.cat(out) if out else ts.new_zeros(0)
