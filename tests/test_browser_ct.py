@@ -214,3 +214,30 @@ def test_the_reconstruction_tab_shows_play_and_the_iterates_on_the_first_screen(
     assert sidebar.get_by_text("Reconstruction settings").is_visible()
     assert sidebar.get_by_role("spinbutton", name="Iterations N").count() == 1
     page.screenshot(path=str(ARTIFACTS / "ct_reconstruction_first_screen.png"))
+
+
+def test_keys_step_and_run_the_ct_reconstruction(page, app_url):
+    page.goto(_url(app_url, SMALL | {"inits": "zeros"}))
+    wait_for_app(page)
+    _wait_for_iteration(page, "0 / 24")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # keys go to the page
+    page.keyboard.press("s")
+    _wait_for_iteration(page, "6 / 24")
+    wait_for_app(page)
+    page.keyboard.press("End")
+    _wait_for_iteration(page, "24 / 24")
+    wait_for_app(page)
+    page.keyboard.press("Home")
+    _wait_for_iteration(page, "0 / 24")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_presentation_mode_hides_the_settings_and_keeps_the_run_on_the_first_screen(page, app_url):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(_url(app_url, SMALL | {"inits": "zeros,noise", "present": "1"}))
+    wait_for_app(page)
+    _wait_for_iteration(page, "0 / 24")
+    assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+    play = page.locator(".st-key-ct_rec_btn_play button").bounding_box()
+    assert play["y"] + play["height"] <= 720
+    page.screenshot(path=str(ARTIFACTS / "ct_present_1280.png"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.ct_pages import PAGE, open_page as _page
-
+from tests.ct_pages import PAGE
+from tests.ct_pages import open_page as _page
 
 
 def _sinogram_angles(at: AppTest, index: int) -> int:
@@ -183,3 +184,16 @@ def test_switching_tabs_keeps_the_reconstruction_settings() -> None:
     assert at.selectbox(key="ct_method").value == "gd"
     assert at.multiselect(key="ct_inits").value == ["fbp", "constant"]
     assert _sinogram_angles(at, 2) == 12
+
+
+def test_presentation_mode_on_the_ct_page_is_kept_in_the_link() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from explorer.app.styles import PRESENT_CSS
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "views" / "ct.py"), default_timeout=180)
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception and at.toggle(key="ct_present").value
+    assert any(h.proto.body == PRESENT_CSS for h in at.html)
+    assert at.query_params["present"] == "1"

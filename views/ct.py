@@ -40,7 +40,6 @@ from explorer.app.ct_widgets import (
 )
 from explorer.app.glossary import glossary_markdown, help_for
 from explorer.app.plain import summary
-from explorer.app.styles import COMPACT_CSS
 from explorer.app.uploads import Decoded
 from explorer.app.urlstate import REAL_SLICES, CTParams, ct_params_from_query, ct_params_to_query, ct_t_range
 from explorer.core import schedules
@@ -59,6 +58,7 @@ from views.ct_parts import (
     update_comparison,
 )
 from views.lesson_panel import lesson_keys, lesson_panel
+from views.page_header import title_ui
 
 PLAY_INTERVAL = 0.6  # seconds between frames of playback
 
@@ -162,12 +162,26 @@ def _new_run(settings: ct.CTSettings, problem: ct.CTProblem, x0: torch.Tensor, d
                                 keep_every=keep_every(settings.solver.n_iter), solve_on=solve_on)
 
 
+def references_ui(problem, refs, settings) -> None:
+    """The ground truth, the data, the problem's reference reconstruction and TV, folded."""
+    with st.expander(f"Ground truth, data, {problem.reference_name} and TV", expanded=False):
+        panels = reference_panels(problem, refs)
+        for col, (image, title, key, zmax) in zip(st.columns(len(panels)), panels):
+            col.plotly_chart(image_figure(image, title, zmax=zmax, height=300), key=key, width="stretch")
+        if is_tomography(settings.problem.problem):
+            st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
+                                            "Normalised sinogram y~ = y / ||A||", height=240),
+                            key="ct_rec_sinogram", width="stretch")
+
+
 def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
     """The "Reconstruction" tab: solver controls, a live batched run, the compare view and the exports."""
     if model is None:
         st.info("Choose a phantom in the Forward model tab first.")
         return
-    st.caption(reconstruction_caption(model.settings, page_device(), torch.get_num_threads()))
+    presenting = bool(st.session_state.get(widget_key("present")))  # a projected page: the run, nothing else
+    if not presenting:
+        st.caption(reconstruction_caption(model.settings, page_device(), torch.get_num_threads()))
     if real:
         st.info(REAL_SLICE_RUN_NOTE, icon=":material/compare:")
     state = st.session_state
@@ -207,14 +221,8 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
         bar.empty()
 
     refs = cached_references(settings.problem, digest, problem)
-    with st.expander(f"Ground truth, data, {problem.reference_name} and TV", expanded=False):
-        panels = reference_panels(problem, refs)
-        for col, (image, title, key, zmax) in zip(st.columns(len(panels)), panels):
-            col.plotly_chart(image_figure(image, title, zmax=zmax, height=300), key=key, width="stretch")
-        if is_tomography(settings.problem.problem):
-            st.plotly_chart(sinogram_figure(problem.y, problem.operator.base.angles,
-                                            "Normalised sinogram y~ = y / ||A||", height=240),
-                            key="ct_rec_sinogram", width="stretch")
+    if not presenting:
+        references_ui(problem, refs, settings)
 
     update_comparison(settings, problem, x0, signature)
     transport_ui(run)
@@ -225,15 +233,15 @@ def reconstruction_view(model: ct.ForwardModel | None, real: bool) -> None:
 
 def main() -> None:
     """Lay out the CT page: its state comes from the URL on a first visit and goes back to it after each run."""
-    st.html(COMPACT_CSS)
-    st.title("Reconstruction: CT and other inverse problems")
-    lesson_panel("ct")
     state = st.session_state
     # Streamlit clears the URL when the user switches pages; coming back restores the session's last view.
     query = st.query_params.to_dict() or state.get("ct_last_query", {})
     parsed, warnings = ct_params_from_query(query)
     # Without the network's weights the Gaussian prior stands in; the Reconstruction tab says so.
     seed_widgets(st.session_state, parsed, available_priors())
+    title_ui("Reconstruction: CT and other inverse problems", widget_key("present"),
+             lesson_open=bool(lesson_keys("ct")))
+    lesson_panel("ct")
     if warnings:
         st.warning(summary(warnings))
     # The tabs rerun the page when switched, and only the open one does its work: the Forward model tab stays

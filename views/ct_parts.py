@@ -22,6 +22,7 @@ from explorer.core.registry import METHODS
 from explorer.ct import session as ct_session
 from explorer.figures.ct import comparison_figure, history_figure
 from explorer.figures.images import image_grid_figure
+from views.page_header import page_keys
 
 COMPARED = ("gnc", "gd")  # the paper's claim: GNC ends nearly independent of the start, plain GD does not
 ERROR_MAX = 0.5  # |error| maps share the colour range [0, ERROR_MAX]
@@ -74,7 +75,10 @@ def transport_ui(run: ct_session.LiveRun) -> None:
                    disabled=run.done, width="stretch")
     cols[3].button("Restart", key="ct_rec_btn_restart", on_click=_request, args=("ct_rec_restart",), width="stretch")
     cols[4].number_input("Iterations per step", 1, 200, key=widget_key("frame"),
-                         help="Iterations per press of Step and per frame of playback")
+                         help="Iterations per press of Step and per frame of playback. Keys: P play / pause, "
+                              "S step, End run to the end, Home restart.")
+    page_keys({"p": "ct_rec_btn_play", "s": "ct_rec_btn_step", "End": "ct_rec_btn_end", "Home": "ct_rec_btn_restart"},
+              key="ct_rec_keys")
 
 
 def live_view(run: ct_session.LiveRun, refs: ct.References) -> None:

@@ -19,6 +19,7 @@ from explorer.app.urlstate import ToyParams, starts_of, toy_params_from_query, t
 from explorer.core.registry import METHODS, STEP_RULES
 from explorer.toy.problem import WINDOW
 from views.lesson_panel import lesson_keys, lesson_panel
+from views.page_header import title_ui
 from views.toy_cache import (
     cached_backdrop,
     cached_diagnostics,
@@ -28,7 +29,7 @@ from views.toy_cache import (
     cached_run,
     cached_threshold,
 )
-from views.toy_controls import controls_ui, frame_readout, key, seed_widgets, title_ui, transport_ui
+from views.toy_controls import controls_ui, frame_readout, key, seed_widgets, transport_ui
 from views.toy_results import maps_view, results_table
 
 
@@ -139,7 +140,7 @@ def main() -> None:
     query = st.query_params.to_dict() or st.session_state.get("toy_last_query", {})
     parsed, warnings = toy_params_from_query(query)
     seed_widgets(parsed)
-    title_ui("2D toy", lesson_open=bool(lesson_keys("toy")))
+    title_ui("2D toy", key("present"), lesson_open=bool(lesson_keys("toy")))
     lesson_panel("toy")
     if warnings:
         st.warning(summary(warnings))

@@ -13,7 +13,6 @@ import streamlit as st
 
 from explorer.app.glossary import help_for
 from explorer.app.plain import summary
-from explorer.app.styles import COMPACT_CSS, PRESENT_CSS, PRESENT_LESSON_CSS
 from explorer.app.toy_frames import FRAME_CSS, FRAME_HTML, FRAME_JS, nearest_t
 from explorer.app.toy_starts import clicked_point, toggle_start
 from explorer.app.urlstate import (
@@ -161,19 +160,6 @@ def controls_ui(parsed: ToyParams) -> ToyParams:
     if problems:
         st.warning(summary([p.replace("URL parameter ", "") for p in problems]))
     return params
-
-
-def title_ui(title: str, lesson_open: bool = False) -> bool:
-    """The page title with the presentation-mode switch beside it; in that mode the sidebar (unless a lesson is
-    open in it) and the page header are hidden and the type is larger (the figures scale their own). Returns
-    whether it is on."""
-    left, right = st.columns([4, 1.3], vertical_alignment="center")
-    left.title(title)
-    on = right.toggle("Presentation", key=key("present"),
-                      help="For a projector: larger type, lines and markers; the sidebar hidden; the chart fitted "
-                           "to 1280 x 720. Kept in the link (present=1).")
-    st.html((PRESENT_LESSON_CSS if lesson_open else PRESENT_CSS) if on else COMPACT_CSS)
-    return on
 
 
 def transport_ui(n_iter: int, frame: int) -> None:

@@ -8,7 +8,7 @@ every choice the page makes is tested without a server.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import replace
 
 import torch

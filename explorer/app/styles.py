@@ -1,6 +1,6 @@
-"""Page styles the Toy and CT pages inject: a compact header, and presentation mode for a projector.
+"""Page styles and scripts the Toy and CT pages inject: a compact header, presentation mode for a projector, keys.
 
-Plain CSS constants (no user text ever reaches them), shown with `st.html`.
+Plain CSS and JavaScript constants (no user text ever reaches them), shown with `st.html` and a component.
 """
 
 # A page's header is compact (Streamlit's 6rem top padding cut to its header bar's height, a smaller title), so
@@ -22,3 +22,20 @@ PRESENT_CSS = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"]
   { display: none !important; }
 """ + _PRESENT_PAGE + "</style>"
+
+# Keys for a page's buttons: data.buttons maps a KeyboardEvent.key ("p", "End") to a button's Streamlit key; a
+# press clicks that button unless the focus is in a field (typing a number must not play the run).
+KEYS_JS = """
+export default function (component) {
+  const buttons = (component.data && component.data.buttons) || {};
+  const press = (e) => {
+    const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    const name = buttons[e.key] || buttons[e.key.toLowerCase()];
+    const button = name && document.querySelector(`.st-key-${name} button`);
+    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+  };
+  document.addEventListener("keydown", press);
+  return () => document.removeEventListener("keydown", press);
+}
+"""

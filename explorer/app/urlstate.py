@@ -9,19 +9,19 @@ them before showing them. The defaults live in `ToyParams` and `CTParams` and no
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from explorer.app.plain import clip, list_summary, quoted
-from explorer.problems.fbp import FILTERS
+from explorer.core.registry import METHODS, STEP_RULES
+from explorer.core.schedules import SCHEDULES
 from explorer.ct.problem import FACTORS, HELD_OUT_SEED, INITS, MAX_SIGMA, OPERATOR_PARAMS, SolverSettings
-from explorer.problems import INPAINT_MASKS, PROBLEMS
 from explorer.imaging.dicom import CENTER_RANGE, DEFAULT_WINDOW, WIDTH_RANGE, WINDOWS
 from explorer.priors.catalog import PRIORS
-from explorer.core.schedules import SCHEDULES
-from explorer.core.registry import METHODS, STEP_RULES
+from explorer.problems import INPAINT_MASKS, PROBLEMS
+from explorer.problems.fbp import FILTERS
 from explorer.toy.problem import WINDOW
 
 START_MODES = ("preset", "random", "typed", "grid")  # how the starts of the trajectories are chosen
@@ -419,6 +419,7 @@ class CTParams:
     inits: tuple[str, ...] = ("zeros", "fbp", "noise")  # starts, run as one batch
     init_seed: int = 0  # seed of the noise start
     frame: int = 10  # iterations per Step press and per frame of playback (a frame draws in ~1 s on 2 cores)
+    present: bool = False  # presentation mode: larger type, the sidebar (and its settings) hidden
 
 
 # URL keys of links made before the names were unified -> today's field names.
