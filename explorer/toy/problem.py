@@ -142,10 +142,7 @@ class ToyProblem:
 
     def min_eigenvalue(self, t: float, grid: int = 101, window: tuple[float, float] = WINDOW) -> float:
         """Smallest eigenvalue of the Hessian of F(., t) over a grid x grid window: >= 0 means convex there."""
-        xs = torch.linspace(window[0], window[1], grid, dtype=torch.float64)
-        pts = torch.cartesian_prod(xs, xs)
-        h = self.hessian(pts, torch.full((pts.shape[0],), float(t), dtype=torch.float64))
-        return float(torch.linalg.eigvalsh(h).min())
+        return float(self.min_eigenvalues([t], grid, window)[0])
 
     def min_eigenvalues(self, ts, grid: int = 41, window: tuple[float, float] = WINDOW,
                         chunk: int = 200_000) -> torch.Tensor:
